@@ -1,0 +1,252 @@
+//! Sealed banks (`.kbank`): the bank encrypted with AES-256-GCM under a random
+//! data key, which is wrapped by a key-encryption key from a key file or a
+//! passphrase. See [`format`] for the layout.
+//!
+//! The plaintext exists only in memory; every buffer holding it or a key is
+//! zeroised when dropped.
+
+pub mod format;
+mod key;
+
+pub use format::{Kdf, KeySlot, SealHeader, FORMAT_VERSION, MAGIC};
+pub use key::{Argon2Params, Kek, KeyId, KEY_LEN};
+
+use crate::bank::{Bank, BankSource};
+use crate::hash::BankHash;
+use crate::spec::PaperSpec;
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use zeroize::Zeroizing;
+
+const CIPHER: &str = "AES-256-GCM";
+const SALT_LEN: usize = 16;
+
+/// Why a sealed bank could not be opened, sealed or rekeyed. Each cause has
+/// its own variant so a person can tell a wrong key from a damaged file.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The file does not start with the kaoshi magic.
+    #[error("not a kaoshi sealed bank (the file does not start with KAOSHIBK)")]
+    NotSealedBank,
+    /// A format version this build cannot read.
+    #[error("sealed bank format version {found} is not supported (this kaoshi reads version {supported})")]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u16,
+        /// Version this build reads.
+        supported: u16,
+    },
+    /// The file ends early.
+    #[error("file is truncated: the {what} needs {expected} bytes, the file has {actual}")]
+    Truncated {
+        /// Which part is cut.
+        what: String,
+        /// Bytes needed up to the end of that part.
+        expected: u64,
+        /// Bytes in the file.
+        actual: u64,
+    },
+    /// Bytes after the body.
+    #[error("file has {extra} unexpected bytes after the encrypted body")]
+    TrailingBytes {
+        /// Count of extra bytes.
+        extra: u64,
+    },
+    /// The header or key slot cannot be read.
+    #[error("header is damaged: {0}")]
+    HeaderDamaged(String),
+    /// The key given is not the one the bank was sealed with.
+    #[error("wrong key: the bank was sealed with key {sealed_with}, the key given is {given}")]
+    WrongKey {
+        /// Key id in the file.
+        sealed_with: KeyId,
+        /// Id of the key given.
+        given: KeyId,
+    },
+    /// A key file was given for a passphrase-sealed bank.
+    #[error("the bank was sealed with a passphrase, not a key file")]
+    NeedsPassphrase,
+    /// A passphrase was given for a key-file-sealed bank.
+    #[error("the bank was sealed with a key file, not a passphrase")]
+    NeedsKeyFile,
+    /// The header or key slot was altered after sealing.
+    #[error("header has been tampered with: it no longer matches its authentication tag")]
+    HeaderTampered,
+    /// The encrypted body was altered after sealing.
+    #[error("encrypted body has been tampered with or damaged: authentication failed")]
+    BodyTampered,
+    /// The body decrypted but is not what the header describes.
+    #[error("bank content does not match the header: {0}")]
+    ContentMismatch(String),
+    /// Argon2 refused the parameters.
+    #[error("passphrase key derivation failed: {0}")]
+    Kdf(String),
+}
+
+/// What unlocks a sealed bank.
+pub enum Unlock<'a> {
+    /// A key-encryption key (from a key file).
+    Key(&'a Kek),
+    /// A passphrase; the salt and costs come from the file.
+    Passphrase(&'a [u8]),
+}
+
+/// What locks a new seal (or a rekey).
+pub enum Lock<'a> {
+    /// A key-encryption key (from a key file).
+    Key(&'a Kek),
+    /// A passphrase with Argon2id costs.
+    Passphrase {
+        /// The passphrase.
+        passphrase: &'a [u8],
+        /// Argon2id costs.
+        params: Argon2Params,
+    },
+}
+
+/// Seals a bank source into `.kbank` bytes.
+pub fn seal(
+    source: &BankSource,
+    lock: &Lock<'_>,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<Vec<u8>, SealError> {
+    let bank_bytes = Zeroizing::new(crate::hash::canonical_encoding(&source.bank));
+    let hash = BankHash::of_encoded(&bank_bytes);
+    let spec_bytes = Zeroizing::new(postcard::to_stdvec(&source.spec).unwrap_or_default());
+    let mut body = Zeroizing::new(Vec::with_capacity(bank_bytes.len() + spec_bytes.len() + 16));
+    body.extend_from_slice(&bank_bytes);
+    body.extend_from_slice(&spec_bytes);
+
+    let mut data_key = Zeroizing::new([0u8; KEY_LEN]);
+    rng.fill_bytes(data_key.as_mut());
+    let mut body_nonce = [0u8; 12];
+    rng.fill_bytes(&mut body_nonce);
+
+    let meta = &source.bank.meta;
+    let header = SealHeader {
+        bank_id: meta.id.clone(),
+        bank_version: meta.version,
+        title: meta.title.clone(),
+        occupation_code: meta.occupation_code.clone(),
+        occupation: meta.occupation.clone(),
+        level: meta.level.code().to_string(),
+        item_count: source.bank.items.len() as u64,
+        content_hash: hash.to_hex(),
+        cipher: CIPHER.to_string(),
+        body_nonce: hex::encode(body_nonce),
+        sealed_by: format!("kaoshi {}", env!("CARGO_PKG_VERSION")),
+    };
+    let aad = format::aad(&format::header_bytes(&header));
+    let cipher = Aes256Gcm::new(data_key.as_ref().into());
+    // In-place encryption only fails for bodies beyond GCM's 64 GiB limit.
+    cipher
+        .encrypt_in_place(Nonce::from_slice(&body_nonce), &aad, &mut *body)
+        .map_err(|_| SealError::ContentMismatch("bank too large to encrypt".into()))?;
+    let slot = make_slot(&data_key, &aad, lock, rng)?;
+    Ok(format::join(&aad, &slot, &body))
+}
+
+fn make_slot(
+    data_key: &[u8; KEY_LEN],
+    aad: &[u8],
+    lock: &Lock<'_>,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<KeySlot, SealError> {
+    let (kek, kdf) = match lock {
+        Lock::Key(kek) => ((*kek).clone(), Kdf::KeyFile),
+        Lock::Passphrase { passphrase, params } => {
+            let mut salt = [0u8; SALT_LEN];
+            rng.fill_bytes(&mut salt);
+            let kek = Kek::from_passphrase(passphrase, &salt, *params)?;
+            (kek, Kdf::Argon2id { params: *params, salt: hex::encode(salt) })
+        }
+    };
+    let mut wrap_nonce = [0u8; 12];
+    rng.fill_bytes(&mut wrap_nonce);
+    let wrapped = kek.wrap(data_key, &wrap_nonce, aad);
+    Ok(KeySlot {
+        key_id: kek.id().to_string(),
+        kdf,
+        wrap_nonce: hex::encode(wrap_nonce),
+        wrapped_key: hex::encode(wrapped),
+    })
+}
+
+/// Reads the header of a sealed bank without a key (structure checked, not authenticity).
+pub fn read_header(bytes: &[u8]) -> Result<(SealHeader, KeySlot), SealError> {
+    let parts = format::split(bytes)?;
+    Ok((parts.header, parts.slot))
+}
+
+/// Recovers the data key of a split file.
+fn unlock_data_key(parts: &format::Parts<'_>, unlock: &Unlock<'_>) -> Result<Zeroizing<[u8; KEY_LEN]>, SealError> {
+    let kek = match (unlock, &parts.slot.kdf) {
+        (Unlock::Key(kek), Kdf::KeyFile) => (*kek).clone(),
+        (Unlock::Passphrase(pass), Kdf::Argon2id { params, salt }) => {
+            if !params.within_limits() {
+                return Err(SealError::HeaderDamaged(format!("key slot: Argon2 parameters out of range: {params:?}")));
+            }
+            let salt = hex::decode(salt).map_err(|_| SealError::HeaderDamaged("key slot: salt is not hex".into()))?;
+            Kek::from_passphrase(pass, &salt, *params)?
+        }
+        (Unlock::Key(_), Kdf::Argon2id { .. }) => return Err(SealError::NeedsPassphrase),
+        (Unlock::Passphrase(_), Kdf::KeyFile) => return Err(SealError::NeedsKeyFile),
+    };
+    let sealed_with = parts.slot.key_id()?;
+    if kek.id() != sealed_with {
+        return Err(SealError::WrongKey { sealed_with, given: kek.id() });
+    }
+    kek.unwrap_key(&parts.slot.wrapped_key()?, &parts.slot.wrap_nonce()?, parts.aad).ok_or(SealError::HeaderTampered)
+}
+
+/// Decrypts and authenticates the body of a split file.
+fn decrypt_body(parts: &format::Parts<'_>, data_key: &[u8; KEY_LEN]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    if parts.header.cipher != CIPHER {
+        return Err(SealError::HeaderDamaged(format!("unknown cipher `{}`", parts.header.cipher)));
+    }
+    let nonce = format::nonce(&parts.header.body_nonce, "header: body_nonce")?;
+    let mut body = Zeroizing::new(parts.body.to_vec());
+    Aes256Gcm::new(data_key.into())
+        .decrypt_in_place(Nonce::from_slice(&nonce), parts.aad, &mut *body)
+        .map_err(|_| SealError::BodyTampered)?;
+    Ok(body)
+}
+
+/// Opens a sealed bank: authenticates header and body, decrypts, decodes and
+/// checks the content hash.
+pub fn open(bytes: &[u8], unlock: &Unlock<'_>) -> Result<BankSource, SealError> {
+    let parts = format::split(bytes)?;
+    let data_key = unlock_data_key(&parts, unlock)?;
+    let body = decrypt_body(&parts, &data_key)?;
+    let (bank, rest) = postcard::take_from_bytes::<Bank>(&body)
+        .map_err(|e| SealError::ContentMismatch(format!("bank does not decode: {e}")))?;
+    let bank_len = body.len() - rest.len();
+    let spec: Option<PaperSpec> = postcard::from_bytes(rest)
+        .map_err(|e| SealError::ContentMismatch(format!("paper spec does not decode: {e}")))?;
+    let hash = BankHash::of_encoded(&body[..bank_len]);
+    if hash.to_hex() != parts.header.content_hash {
+        return Err(SealError::ContentMismatch(format!(
+            "content hash is {hash}, the header says {}",
+            parts.header.content_hash
+        )));
+    }
+    if bank.items.len() as u64 != parts.header.item_count || bank.meta.id != parts.header.bank_id {
+        return Err(SealError::ContentMismatch("bank id or item count differs from the header".into()));
+    }
+    Ok(BankSource { bank, spec })
+}
+
+/// Rewraps the data key under a new lock; the encrypted body is kept byte for
+/// byte. The body is authenticated first so a damaged file is never rekeyed.
+pub fn rekey(
+    bytes: &[u8],
+    old: &Unlock<'_>,
+    new: &Lock<'_>,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<Vec<u8>, SealError> {
+    let parts = format::split(bytes)?;
+    let data_key = unlock_data_key(&parts, old)?;
+    decrypt_body(&parts, &data_key)?;
+    let slot = make_slot(&data_key, parts.aad, new, rng)?;
+    Ok(format::join(parts.aad, &slot, parts.body))
+}

@@ -1,0 +1,113 @@
+//! The `kaoshi` command line: definitions and dispatch, no logic of its own.
+
+use crate::bank_cmd;
+use crate::keys::KeyArgs;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// kaoshi — computer-based exams for vocational skill-level certification.
+#[derive(Debug, Parser)]
+#[command(name = "kaoshi", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a new random 32-byte key file.
+    Keygen {
+        /// Where to write the key (never overwritten).
+        #[arg(short = 'o', value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Question banks: check, seal, open, rekey, synthesise.
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BankCommand {
+    /// Validate a source directory and report every problem.
+    Check {
+        /// Source directory (bank.toml, paper.toml, items.jsonl).
+        dir: PathBuf,
+    },
+    /// Encrypt a source directory into a sealed .kbank file.
+    Seal {
+        /// Source directory.
+        dir: PathBuf,
+        /// The sealed file to write.
+        #[arg(short = 'o', value_name = "FILE.kbank")]
+        output: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Authenticate and decrypt a sealed bank; optionally export it as a source directory.
+    Open {
+        /// The sealed file.
+        file: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Write the plaintext source directory here.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+    },
+    /// Rewrap a sealed bank's data key under a new key without re-encrypting it.
+    Rekey {
+        /// The sealed file (rewritten in place, atomically).
+        file: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The new key file.
+        #[arg(long, value_name = "NEW")]
+        new_key_file: Option<PathBuf>,
+        /// Environment variable holding the new passphrase.
+        #[arg(long, value_name = "VAR", conflicts_with = "new_key_file")]
+        new_passphrase_env: Option<String>,
+    },
+    /// Write a deterministic synthetic bank for scale tests.
+    Synth {
+        /// Directory to create.
+        #[arg(short = 'o', value_name = "DIR")]
+        output: PathBuf,
+        /// Number of items.
+        #[arg(long)]
+        items: usize,
+        /// Number of modules.
+        #[arg(long, default_value_t = 6)]
+        modules: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// Runs the command line; prints a one-line `error: …` and fails on error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let text = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {text}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Keygen { output } => bank_cmd::keygen(&output),
+        Command::Bank(cmd) => match cmd {
+            BankCommand::Check { dir } => bank_cmd::check(&dir),
+            BankCommand::Seal { dir, output, key } => bank_cmd::seal(&dir, &output, &key),
+            BankCommand::Open { file, key, export } => bank_cmd::open(&file, &key, export.as_deref()),
+            BankCommand::Rekey { file, key, new_key_file, new_passphrase_env } => {
+                bank_cmd::rekey(&file, &key, new_key_file.as_deref(), new_passphrase_env.as_deref())
+            }
+            BankCommand::Synth { output, items, modules, seed } => bank_cmd::synth(&output, items, modules, seed),
+        },
+    }
+}
