@@ -186,7 +186,7 @@ impl TomlReader {
     }
 
     /// A sub-table field.
-    pub(crate) fn table<'t, 'i>(&mut self, table: &'t Table<'i>, key: &str, path: &str) -> Option<Table<'i>> {
+    pub(crate) fn table<'i>(&mut self, table: &Table<'i>, key: &str, path: &str) -> Option<Table<'i>> {
         let v = Self::lookup(table, key)?;
         match v.get_ref() {
             DeValue::Table(t) => Some(Spanned::new(v.span(), t.clone())),

@@ -83,8 +83,9 @@ pub struct KeySlot {
 
 impl KeySlot {
     pub(crate) fn key_id(&self) -> Result<KeyId, SealError> {
-        KeyId::from_hex(&self.key_id)
-            .ok_or_else(|| SealError::HeaderDamaged("key slot: key_id is not 16 hex digits".into()))
+        let mut id = [0u8; 8];
+        lower_hex(&self.key_id, &mut id, "key slot: key_id")?;
+        Ok(KeyId(id))
     }
 
     pub(crate) fn wrap_nonce(&self) -> Result<[u8; 12], SealError> {
@@ -92,14 +93,25 @@ impl KeySlot {
     }
 
     pub(crate) fn wrapped_key(&self) -> Result<Vec<u8>, SealError> {
-        hex::decode(&self.wrapped_key).map_err(|_| SealError::HeaderDamaged("key slot: wrapped_key is not hex".into()))
+        let mut out = vec![0u8; self.wrapped_key.len() / 2];
+        lower_hex(&self.wrapped_key, &mut out, "key slot: wrapped_key")?;
+        Ok(out)
     }
+}
+
+/// Decodes lower-case hex only, so that no two spellings of the key slot
+/// mean the same thing: any changed byte of a sealed file is an error.
+pub(crate) fn lower_hex(text: &str, out: &mut [u8], what: &str) -> Result<(), SealError> {
+    let lower = text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !lower || hex::decode_to_slice(text, out).is_err() {
+        return Err(SealError::HeaderDamaged(format!("{what} is not {} lower-case hex digits", out.len() * 2)));
+    }
+    Ok(())
 }
 
 pub(crate) fn nonce(hex_text: &str, what: &str) -> Result<[u8; 12], SealError> {
     let mut out = [0u8; 12];
-    hex::decode_to_slice(hex_text, &mut out)
-        .map_err(|_| SealError::HeaderDamaged(format!("{what} is not 24 hex digits")))?;
+    lower_hex(hex_text, &mut out, what)?;
     Ok(out)
 }
 

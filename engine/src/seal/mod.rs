@@ -186,7 +186,9 @@ fn unlock_data_key(parts: &format::Parts<'_>, unlock: &Unlock<'_>) -> Result<Zer
             if !params.within_limits() {
                 return Err(SealError::HeaderDamaged(format!("key slot: Argon2 parameters out of range: {params:?}")));
             }
-            let salt = hex::decode(salt).map_err(|_| SealError::HeaderDamaged("key slot: salt is not hex".into()))?;
+            let mut salt_bytes = vec![0u8; salt.len() / 2];
+            format::lower_hex(salt, &mut salt_bytes, "key slot: salt")?;
+            let salt = salt_bytes;
             Kek::from_passphrase(pass, &salt, *params)?
         }
         (Unlock::Key(_), Kdf::Argon2id { .. }) => return Err(SealError::NeedsPassphrase),

@@ -1,0 +1,170 @@
+//! The `kaoshi` binary driven as a user would: exit codes, messages, files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kaoshi(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaoshi")).args(args).current_dir(dir).output().expect("run kaoshi")
+}
+
+fn kaoshi_env(args: &[&str], dir: &Path, env: (&str, &str)) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+        .args(args)
+        .current_dir(dir)
+        .env(env.0, env.1)
+        .output()
+        .expect("run kaoshi")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn ok(o: &Output) {
+    assert!(o.status.success(), "kaoshi failed: {}\n{}", stderr(o), stdout(o));
+}
+
+/// The last stderr line is a single `error: …` and the exit code is non-zero.
+#[track_caller]
+fn fails_with(o: &Output, needle: &str) {
+    assert!(!o.status.success(), "kaoshi should have failed: {}", stdout(o));
+    let err = stderr(o);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: "), "last stderr line is not `error: …`: {err}");
+    assert!(last.contains(needle), "`{last}` should mention `{needle}`");
+}
+
+fn sample_arg(name: &str) -> String {
+    super::sample(name).display().to_string()
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_never_overwrites() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    ok(&kaoshi(&["keygen", "-o", "k.key"], tmp.path()));
+    let key = std::fs::read(tmp.path().join("k.key")).expect("key");
+    assert_eq!(key.len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tmp.path().join("k.key")).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    fails_with(&kaoshi(&["keygen", "-o", "k.key"], tmp.path()), "already exists");
+    assert_eq!(std::fs::read(tmp.path().join("k.key")).expect("key"), key, "the key must be unchanged");
+}
+
+#[test]
+fn check_accepts_the_sample_banks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for name in ["electrician-4", "chinese-cook-5"] {
+        let o = kaoshi(&["bank", "check", &sample_arg(name)], tmp.path());
+        ok(&o);
+        assert!(stdout(&o).starts_with(&format!("ok: {name} v1")), "{}", stdout(&o));
+    }
+}
+
+#[test]
+fn check_lists_every_problem_then_one_error_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("bad");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let v = super::validation::ITEMS.replacen(r#""answer":"C""#, r#""answer":"E""#, 1).replacen(r#""difficulty":5"#, r#""difficulty":9"#, 1);
+    std::fs::write(dir.join("bank.toml"), super::validation::BANK).expect("w");
+    std::fs::write(dir.join("paper.toml"), super::validation::PAPER).expect("w");
+    std::fs::write(dir.join("items.jsonl"), v).expect("w");
+    let o = kaoshi(&["bank", "check", "bad"], tmp.path());
+    fails_with(&o, "bad: 2 problems found, bank refused");
+    let err = stderr(&o);
+    assert!(err.contains("bad: items.jsonl line 2, field `answer`: answer letter E is out of range"), "{err}");
+    assert!(err.contains("bad: items.jsonl line 5, field `difficulty`"), "{err}");
+}
+
+#[test]
+fn check_names_a_missing_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    fails_with(&kaoshi(&["bank", "check", "nowhere"], tmp.path()), "cannot read nowhere/bank.toml");
+}
+
+#[test]
+fn seal_open_export_round_trip() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    ok(&kaoshi(&["keygen", "-o", "k.key"], p));
+    let src = sample_arg("electrician-4");
+    let o = kaoshi(&["bank", "seal", &src, "-o", "e4.kbank", "--key-file", "k.key"], p);
+    ok(&o);
+    assert!(stdout(&o).contains("sealed electrician-4 v1"), "{}", stdout(&o));
+    let o = kaoshi(&["bank", "open", "e4.kbank", "--key-file", "k.key", "--export", "out"], p);
+    ok(&o);
+    ok(&kaoshi(&["bank", "check", "out"], p));
+    let original = super::parse_dir(&super::sample("electrician-4")).expect("original");
+    let exported = super::parse_dir(&p.join("out")).expect("exported");
+    assert_eq!(exported, original);
+    // Export refuses to overwrite a bank.
+    fails_with(&kaoshi(&["bank", "open", "e4.kbank", "--key-file", "k.key", "--export", "out"], p), "already holds a bank");
+}
+
+#[test]
+fn open_with_the_wrong_key_or_no_key() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    ok(&kaoshi(&["keygen", "-o", "a.key"], p));
+    ok(&kaoshi(&["keygen", "-o", "b.key"], p));
+    ok(&kaoshi(&["bank", "seal", &sample_arg("chinese-cook-5"), "-o", "c.kbank", "--key-file", "a.key"], p));
+    fails_with(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "b.key"], p), "wrong key: the bank was sealed with key");
+    fails_with(&kaoshi(&["bank", "open", "c.kbank"], p), "give --key-file KEY or --passphrase-env VAR");
+    std::fs::write(p.join("short.key"), b"0123").expect("w");
+    fails_with(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "short.key"], p), "expected 32 bytes");
+}
+
+#[test]
+fn passphrase_seal_and_rekey_to_a_key_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    let pass = ("KAOSHI_TEST_PASS", "长城 long passphrase 2026");
+    ok(&kaoshi_env(&["bank", "seal", &sample_arg("chinese-cook-5"), "-o", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass));
+    ok(&kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass));
+    fails_with(
+        &kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, ("KAOSHI_TEST_PASS", "guess")),
+        "wrong key",
+    );
+    ok(&kaoshi(&["keygen", "-o", "n.key"], p));
+    ok(&kaoshi_env(&["bank", "rekey", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS", "--new-key-file", "n.key"], p, pass));
+    ok(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "n.key"], p));
+    fails_with(&kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass), "not a passphrase");
+}
+
+#[test]
+fn tampered_file_fails_with_a_plain_message() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    ok(&kaoshi(&["keygen", "-o", "k.key"], p));
+    ok(&kaoshi(&["bank", "seal", &sample_arg("chinese-cook-5"), "-o", "c.kbank", "--key-file", "k.key"], p));
+    let mut bytes = std::fs::read(p.join("c.kbank")).expect("read");
+    let n = bytes.len();
+    bytes[n - 5] ^= 0x10;
+    std::fs::write(p.join("c.kbank"), &bytes).expect("write");
+    fails_with(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "k.key"], p), "body has been tampered with");
+    std::fs::write(p.join("c.kbank"), &bytes[..n / 2]).expect("write");
+    fails_with(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "k.key"], p), "file is truncated");
+}
+
+#[test]
+fn synth_writes_a_bank_that_checks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    ok(&kaoshi(&["bank", "synth", "-o", "s", "--items", "2000", "--modules", "8", "--seed", "5"], p));
+    let o = kaoshi(&["bank", "check", "s"], p);
+    ok(&o);
+    assert!(stdout(&o).contains("8 modules"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("2000 items"), "{}", stdout(&o));
+    ok(&kaoshi(&["bank", "synth", "-o", "t", "--items", "2000", "--modules", "8", "--seed", "5"], p));
+    assert_eq!(std::fs::read(p.join("s/items.jsonl")).expect("s"), std::fs::read(p.join("t/items.jsonl")).expect("t"));
+    fails_with(&kaoshi(&["bank", "synth", "-o", "u", "--items", "5"], p), "--items must be at least 200");
+}
