@@ -29,7 +29,9 @@ fn bank_100k(c: &mut Criterion) {
             black_box(parse_source(files).expect("valid"))
         })
     });
-    group.bench_function("seal", |b| b.iter(|| black_box(seal::seal(&source, &Lock::Key(&kek), &mut rng).expect("seal"))));
+    group.bench_function("seal", |b| {
+        b.iter(|| black_box(seal::seal(&source, &Lock::Key(&kek), &mut rng).expect("seal")))
+    });
     group.bench_function("open", |b| b.iter(|| black_box(seal::open(&sealed, &Unlock::Key(&kek)).expect("open"))));
     // Baseline: the same body encoded as JSON instead of postcard, decode only
     // (no decryption), to show what the binary canonical encoding buys.

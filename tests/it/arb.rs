@@ -1,8 +1,10 @@
 //! Proptest strategies for valid banks with arbitrary text.
 
-use kaoshi_engine::bank::{Bank, BankMeta, BankSource, Importance, Item, ItemBody, Level, Module, Point, RubricPoint, Status};
-use kaoshi_engine::spec::{DifficultyTarget, PaperSpec, Scoring, Section};
 use kaoshi_engine::bank::ItemType;
+use kaoshi_engine::bank::{
+    Bank, BankMeta, BankSource, Importance, Item, ItemBody, Level, Module, Point, RubricPoint, Status,
+};
+use kaoshi_engine::spec::{DifficultyTarget, PaperSpec, Scoring, Section};
 use proptest::prelude::*;
 
 /// Any text that is not blank: unicode, quotes, backslashes, newlines.
@@ -10,13 +12,12 @@ pub fn text() -> impl Strategy<Value = String> {
     "[\\PC\"\\\\\n\t ]{0,12}[a-z一-龥]{1,3}[\\PC\"\\\\ ]{0,12}"
 }
 
-
 fn item(index: usize, points: Vec<String>) -> impl Strategy<Value = Item> {
     let body = prop_oneof![
         any::<bool>().prop_map(|answer| ItemBody::Judge { answer }),
-        (2usize..=8).prop_flat_map(|n| (prop::collection::btree_set("[a-z]{1,6}", n), 0..n as u8)).prop_map(|(opts, answer)| {
-            ItemBody::Single { options: opts.into_iter().collect(), answer }
-        }),
+        (2usize..=8)
+            .prop_flat_map(|n| (prop::collection::btree_set("[a-z]{1,6}", n), 0..n as u8))
+            .prop_map(|(opts, answer)| { ItemBody::Single { options: opts.into_iter().collect(), answer } }),
         (3usize..=8)
             .prop_flat_map(|n| (prop::collection::btree_set("[a-z]{1,6}", n), 0..(1u16 << n)))
             .prop_filter("two or more correct", |(_, mask)| mask.count_ones() >= 2)
@@ -70,23 +71,25 @@ fn modules() -> impl Strategy<Value = Vec<Module>> {
 
 fn spec() -> impl Strategy<Value = Option<PaperSpec>> {
     prop::option::of((text(), 1u32..300, any::<bool>(), prop::option::of((10u32..50, 1u32..10))).prop_map(
-        |(title, duration_minutes, partial, difficulty)| PaperSpec {
-            title,
-            duration_minutes,
-            total_score: 100.0,
-            pass_score: 60.0,
-            weight_tolerance: 2.5,
-            sections: vec![
-                Section { item_type: ItemType::Judge, count: 20, score: 1.5, scoring: Scoring::Exact },
-                Section {
-                    item_type: ItemType::Multiple,
-                    count: 10,
-                    score: 7.0,
-                    scoring: if partial { Scoring::Partial } else { Scoring::Exact },
-                },
-            ],
-            difficulty: difficulty
-                .map(|(t, tol)| DifficultyTarget { target: f64::from(t) / 10.0, tolerance: f64::from(tol) / 10.0 }),
+        |(title, duration_minutes, partial, difficulty)| {
+            PaperSpec {
+                title,
+                duration_minutes,
+                total_score: 100.0,
+                pass_score: 60.0,
+                weight_tolerance: 2.5,
+                sections: vec![
+                    Section { item_type: ItemType::Judge, count: 20, score: 1.5, scoring: Scoring::Exact },
+                    Section {
+                        item_type: ItemType::Multiple,
+                        count: 10,
+                        score: 7.0,
+                        scoring: if partial { Scoring::Partial } else { Scoring::Exact },
+                    },
+                ],
+                difficulty: difficulty
+                    .map(|(t, tol)| DifficultyTarget { target: f64::from(t) / 10.0, tolerance: f64::from(tol) / 10.0 }),
+            }
         },
     ))
 }
@@ -96,15 +99,8 @@ pub fn source(max_items: usize) -> impl Strategy<Value = BankSource> {
     (modules(), "[a-z0-9-]{1,12}", text(), text(), prop::sample::select(Level::ALL.to_vec()), 1u32..100, text(), spec())
         .prop_flat_map(move |(modules, id, title, occupation, level, version, standard, spec)| {
             let points: Vec<String> = modules.iter().flat_map(|m| m.points.iter().map(|p| p.code.clone())).collect();
-            let meta = BankMeta {
-                id,
-                title,
-                occupation_code: "6-31-01-03".to_string(),
-                occupation,
-                level,
-                version,
-                standard,
-            };
+            let meta =
+                BankMeta { id, title, occupation_code: "6-31-01-03".to_string(), occupation, level, version, standard };
             let items = (0..max_items).map(|i| item(i, points.clone())).collect::<Vec<_>>();
             (Just(meta), Just(modules), items, 0..=max_items, Just(spec))
         })
@@ -113,4 +109,3 @@ pub fn source(max_items: usize) -> impl Strategy<Value = BankSource> {
             BankSource { bank: Bank { meta, modules, items }, spec }
         })
 }
-

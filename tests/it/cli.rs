@@ -74,7 +74,11 @@ fn check_lists_every_problem_then_one_error_line() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("bad");
     std::fs::create_dir(&dir).expect("mkdir");
-    let v = super::validation::ITEMS.replacen(r#""answer":"C""#, r#""answer":"E""#, 1).replacen(r#""difficulty":5"#, r#""difficulty":9"#, 1);
+    let v = super::validation::ITEMS.replacen(r#""answer":"C""#, r#""answer":"E""#, 1).replacen(
+        r#""difficulty":5"#,
+        r#""difficulty":9"#,
+        1,
+    );
     std::fs::write(dir.join("bank.toml"), super::validation::BANK).expect("w");
     std::fs::write(dir.join("paper.toml"), super::validation::PAPER).expect("w");
     std::fs::write(dir.join("items.jsonl"), v).expect("w");
@@ -107,7 +111,10 @@ fn seal_open_export_round_trip() {
     let exported = super::parse_dir(&p.join("out")).expect("exported");
     assert_eq!(exported, original);
     // Export refuses to overwrite a bank.
-    fails_with(&kaoshi(&["bank", "open", "e4.kbank", "--key-file", "k.key", "--export", "out"], p), "already holds a bank");
+    fails_with(
+        &kaoshi(&["bank", "open", "e4.kbank", "--key-file", "k.key", "--export", "out"], p),
+        "already holds a bank",
+    );
 }
 
 #[test]
@@ -117,7 +124,10 @@ fn open_with_the_wrong_key_or_no_key() {
     ok(&kaoshi(&["keygen", "-o", "a.key"], p));
     ok(&kaoshi(&["keygen", "-o", "b.key"], p));
     ok(&kaoshi(&["bank", "seal", &sample_arg("chinese-cook-5"), "-o", "c.kbank", "--key-file", "a.key"], p));
-    fails_with(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "b.key"], p), "wrong key: the bank was sealed with key");
+    fails_with(
+        &kaoshi(&["bank", "open", "c.kbank", "--key-file", "b.key"], p),
+        "wrong key: the bank was sealed with key",
+    );
     fails_with(&kaoshi(&["bank", "open", "c.kbank"], p), "give --key-file KEY or --passphrase-env VAR");
     std::fs::write(p.join("short.key"), b"0123").expect("w");
     fails_with(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "short.key"], p), "expected 32 bytes");
@@ -128,16 +138,31 @@ fn passphrase_seal_and_rekey_to_a_key_file() {
     let tmp = tempfile::tempdir().expect("tmp");
     let p = tmp.path();
     let pass = ("KAOSHI_TEST_PASS", "长城 long passphrase 2026");
-    ok(&kaoshi_env(&["bank", "seal", &sample_arg("chinese-cook-5"), "-o", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass));
+    ok(&kaoshi_env(
+        &["bank", "seal", &sample_arg("chinese-cook-5"), "-o", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"],
+        p,
+        pass,
+    ));
     ok(&kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass));
     fails_with(
-        &kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, ("KAOSHI_TEST_PASS", "guess")),
+        &kaoshi_env(
+            &["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"],
+            p,
+            ("KAOSHI_TEST_PASS", "guess"),
+        ),
         "wrong key",
     );
     ok(&kaoshi(&["keygen", "-o", "n.key"], p));
-    ok(&kaoshi_env(&["bank", "rekey", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS", "--new-key-file", "n.key"], p, pass));
+    ok(&kaoshi_env(
+        &["bank", "rekey", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS", "--new-key-file", "n.key"],
+        p,
+        pass,
+    ));
     ok(&kaoshi(&["bank", "open", "c.kbank", "--key-file", "n.key"], p));
-    fails_with(&kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass), "not a passphrase");
+    fails_with(
+        &kaoshi_env(&["bank", "open", "c.kbank", "--passphrase-env", "KAOSHI_TEST_PASS"], p, pass),
+        "not a passphrase",
+    );
 }
 
 #[test]

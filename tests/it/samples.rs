@@ -34,6 +34,7 @@ fn chinese_cook_5_has_a_different_structure_with_short_items() {
     let spec = source.spec.expect("paper.toml");
     let types: Vec<ItemType> = spec.sections.iter().map(|s| s.item_type).collect();
     assert_eq!(types, vec![ItemType::Judge, ItemType::Single, ItemType::Short]);
-    let shorts = source.bank.items.iter().filter(|i| i.item_type() == ItemType::Short && i.status == Status::Active).count();
+    let shorts =
+        source.bank.items.iter().filter(|i| i.item_type() == ItemType::Short && i.status == Status::Active).count();
     assert!(shorts >= 4 * spec.sections[2].count as usize, "{shorts} short items");
 }

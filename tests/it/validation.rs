@@ -58,7 +58,8 @@ pub const ITEMS: &str = r#"{"id":"T1","point":"A01","type":"judge","difficulty":
 "#;
 
 fn parse(bank: &str, paper: &str, items: &str) -> Result<kaoshi_engine::BankSource, Vec<Diagnostic>> {
-    parse_source(SourceFiles { bank_toml: bank, paper_toml: Some(paper), items_jsonl: items }).map_err(|e| e.diagnostics)
+    parse_source(SourceFiles { bank_toml: bank, paper_toml: Some(paper), items_jsonl: items })
+        .map_err(|e| e.diagnostics)
 }
 
 fn edit(base: &str, from: &str, to: &str) -> String {
@@ -103,12 +104,26 @@ fn bank_weights_not_summing_to_100() {
 
 #[test]
 fn bank_duplicate_module_code() {
-    check("bank.toml", "code = \"B\"", "code = \"A\"", 18, Some("modules[1].code"), "duplicate module code `A` (first on line 10)");
+    check(
+        "bank.toml",
+        "code = \"B\"",
+        "code = \"A\"",
+        18,
+        Some("modules[1].code"),
+        "duplicate module code `A` (first on line 10)",
+    );
 }
 
 #[test]
 fn bank_duplicate_point_code() {
-    check("bank.toml", "code = \"B01\"", "code = \"A01\"", 22, Some("modules[1].points[0].code"), "duplicate point code `A01`");
+    check(
+        "bank.toml",
+        "code = \"B01\"",
+        "code = \"A01\"",
+        22,
+        Some("modules[1].points[0].code"),
+        "duplicate point code `A01`",
+    );
 }
 
 #[test]
@@ -143,7 +158,14 @@ fn bank_unknown_field() {
 
 #[test]
 fn bank_unknown_importance() {
-    check("bank.toml", "importance = \"Y\"", "importance = \"W\"", 22, Some("modules[1].points[0].importance"), "unknown importance `W`");
+    check(
+        "bank.toml",
+        "importance = \"Y\"",
+        "importance = \"W\"",
+        22,
+        Some("modules[1].points[0].importance"),
+        "unknown importance `W`",
+    );
 }
 
 #[test]
@@ -167,7 +189,14 @@ fn bank_negative_weight() {
 
 #[test]
 fn paper_section_scores_not_summing_to_total() {
-    check("paper.toml", "score = 40.0", "score = 30.0", 6, Some("sections"), "add up to 90, expected the total score 100");
+    check(
+        "paper.toml",
+        "score = 40.0",
+        "score = 30.0",
+        6,
+        Some("sections"),
+        "add up to 90, expected the total score 100",
+    );
 }
 
 #[test]
@@ -177,7 +206,14 @@ fn paper_unknown_section_type() {
 
 #[test]
 fn paper_scoring_on_a_non_multiple_section() {
-    check("paper.toml", "count = 2\nscore = 10.0", "count = 2\nscore = 10.0\nscoring = \"partial\"", 10, Some("sections[0].scoring"), "only multiple sections");
+    check(
+        "paper.toml",
+        "count = 2\nscore = 10.0",
+        "count = 2\nscore = 10.0\nscoring = \"partial\"",
+        10,
+        Some("sections[0].scoring"),
+        "only multiple sections",
+    );
 }
 
 #[test]
@@ -192,7 +228,14 @@ fn paper_zero_count() {
 
 #[test]
 fn paper_difficulty_target_off_scale() {
-    check("paper.toml", "scoring = \"partial\"\n", "scoring = \"partial\"\n\n[difficulty]\ntarget = 7.0\ntolerance = 0.3\n", 23, Some("difficulty.target"), "1–5 scale");
+    check(
+        "paper.toml",
+        "scoring = \"partial\"\n",
+        "scoring = \"partial\"\n\n[difficulty]\ntarget = 7.0\ntolerance = 0.3\n",
+        23,
+        Some("difficulty.target"),
+        "1–5 scale",
+    );
 }
 
 #[test]
@@ -214,7 +257,14 @@ fn items_line_not_an_object() {
 
 #[test]
 fn items_unknown_point() {
-    check("items.jsonl", r#""point":"B01","type":"multiple""#, r#""point":"Z99","type":"multiple""#, 3, Some("point"), "unknown evaluation point `Z99`");
+    check(
+        "items.jsonl",
+        r#""point":"B01","type":"multiple""#,
+        r#""point":"Z99","type":"multiple""#,
+        3,
+        Some("point"),
+        "unknown evaluation point `Z99`",
+    );
 }
 
 #[test]
@@ -224,7 +274,14 @@ fn items_duplicate_id() {
 
 #[test]
 fn items_answer_letter_out_of_range() {
-    check("items.jsonl", r#""answer":"C""#, r#""answer":"E""#, 2, Some("answer"), "answer letter E is out of range: the item has 4 options (A–D)");
+    check(
+        "items.jsonl",
+        r#""answer":"C""#,
+        r#""answer":"E""#,
+        2,
+        Some("answer"),
+        "answer letter E is out of range: the item has 4 options (A–D)",
+    );
 }
 
 #[test]
@@ -249,7 +306,14 @@ fn items_unknown_type() {
 
 #[test]
 fn items_difficulty_out_of_range() {
-    check("items.jsonl", r#""difficulty":2"#, r#""difficulty":7"#, 2, Some("difficulty"), "from 1 (easy) to 5 (hard), got 7");
+    check(
+        "items.jsonl",
+        r#""difficulty":2"#,
+        r#""difficulty":7"#,
+        2,
+        Some("difficulty"),
+        "from 1 (easy) to 5 (hard), got 7",
+    );
 }
 
 #[test]
@@ -264,22 +328,50 @@ fn items_bad_judge_answer() {
 
 #[test]
 fn items_single_with_too_few_options() {
-    check("items.jsonl", r#""options":["甲","乙","丙","丁"],"answer":"C""#, r#""options":["甲"],"answer":"A""#, 2, Some("options"), "2–8 options, found 1");
+    check(
+        "items.jsonl",
+        r#""options":["甲","乙","丙","丁"],"answer":"C""#,
+        r#""options":["甲"],"answer":"A""#,
+        2,
+        Some("options"),
+        "2–8 options, found 1",
+    );
 }
 
 #[test]
 fn items_options_on_a_judge_item() {
-    check("items.jsonl", r#""stem":"判断题二","#, r#""stem":"判断题二","options":["对","错"],"#, 5, Some("options"), "not allowed on a judge item");
+    check(
+        "items.jsonl",
+        r#""stem":"判断题二","#,
+        r#""stem":"判断题二","options":["对","错"],"#,
+        5,
+        Some("options"),
+        "not allowed on a judge item",
+    );
 }
 
 #[test]
 fn items_repeated_option() {
-    check("items.jsonl", r#"["甲","乙","丙","丁"],"answer":"C""#, r#"["甲","乙","甲","丁"],"answer":"C""#, 2, Some("options"), "option C repeats");
+    check(
+        "items.jsonl",
+        r#"["甲","乙","丙","丁"],"answer":"C""#,
+        r#"["甲","乙","甲","丁"],"answer":"C""#,
+        2,
+        Some("options"),
+        "option C repeats",
+    );
 }
 
 #[test]
 fn items_short_without_rubric() {
-    check("items.jsonl", r#""rubric":[{"point":"要点一","score":3},{"point":"要点二","score":2}],"#, "", 4, Some("rubric"), "needs a rubric");
+    check(
+        "items.jsonl",
+        r#""rubric":[{"point":"要点一","score":3},{"point":"要点二","score":2}],"#,
+        "",
+        4,
+        Some("rubric"),
+        "needs a rubric",
+    );
 }
 
 #[test]
@@ -289,24 +381,46 @@ fn items_rubric_not_adding_up() {
 
 #[test]
 fn items_unknown_field() {
-    check("items.jsonl", r#""enemy_group":"G1""#, r#""enemy_group":"G1","analysis":"解析""#, 3, Some("analysis"), "unknown field");
+    check(
+        "items.jsonl",
+        r#""enemy_group":"G1""#,
+        r#""enemy_group":"G1","analysis":"解析""#,
+        3,
+        Some("analysis"),
+        "unknown field",
+    );
 }
 
 #[test]
 fn items_unknown_status() {
-    check("items.jsonl", r#""status":"retired""#, r#""status":"deleted""#, 5, Some("status"), "unknown status `deleted`");
+    check(
+        "items.jsonl",
+        r#""status":"retired""#,
+        r#""status":"deleted""#,
+        5,
+        Some("status"),
+        "unknown status `deleted`",
+    );
 }
 
 #[test]
 fn items_missing_answer() {
-    check("items.jsonl", r#","answer":"T","status":"active""#, r#","status":"active""#, 1, Some("answer"), "missing required field");
+    check(
+        "items.jsonl",
+        r#","answer":"T","status":"active""#,
+        r#","status":"active""#,
+        1,
+        Some("answer"),
+        "missing required field",
+    );
 }
 
 #[test]
 fn every_problem_of_every_file_is_reported() {
     let bank = edit(BANK, "weight = 60.0", "weight = 50.0");
     let paper = edit(PAPER, "score = 40.0", "score = 30.0");
-    let items = edit(edit(ITEMS, r#""answer":"C""#, r#""answer":"E""#).as_str(), r#""difficulty":5"#, r#""difficulty":0"#);
+    let items =
+        edit(edit(ITEMS, r#""answer":"C""#, r#""answer":"E""#).as_str(), r#""difficulty":5"#, r#""difficulty":0"#);
     let diags = parse(&bank, &paper, &items).expect_err("refused");
     let places: Vec<(String, Option<usize>)> = diags.iter().map(|d| (d.file.clone(), d.line)).collect();
     assert_eq!(
