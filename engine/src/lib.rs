@@ -6,6 +6,7 @@
 //! back. The same inputs give the same outputs whatever the thread count.
 #![warn(missing_docs)]
 
+pub mod assemble;
 pub mod bank;
 pub mod diag;
 pub mod hash;

@@ -25,6 +25,25 @@ enum Command {
     /// Question banks: check, seal, open, rekey, synthesise.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Assemble one paper per candidate and write papers.jsonl.
+    Assemble {
+        /// A source directory or a sealed .kbank file.
+        bank: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Paper spec to use instead of the bank's paper.toml.
+        #[arg(long, value_name = "paper.toml")]
+        spec: Option<PathBuf>,
+        /// Number of papers (candidates).
+        #[arg(long)]
+        count: u64,
+        /// Batch seed: the same bank, spec and seed give the same papers.
+        #[arg(long)]
+        seed: u64,
+        /// Where to write papers.jsonl.
+        #[arg(short = 'o', value_name = "papers.jsonl")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +119,9 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen { output } => bank_cmd::keygen(&output),
+        Command::Assemble { bank, key, spec, count, seed, output } => {
+            crate::assemble_cmd::assemble(&bank, &key, spec.as_deref(), count, seed, &output)
+        }
         Command::Bank(cmd) => match cmd {
             BankCommand::Check { dir } => bank_cmd::check(&dir),
             BankCommand::Seal { dir, output, key } => bank_cmd::seal(&dir, &output, &key),

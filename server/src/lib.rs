@@ -3,6 +3,7 @@
 //! crate turns files, flags and sockets into calls on it.
 #![warn(missing_docs)]
 
+pub mod assemble_cmd;
 pub mod bank_cmd;
 pub mod bank_files;
 pub mod cli;

@@ -193,3 +193,48 @@ fn synth_writes_a_bank_that_checks() {
     assert_eq!(std::fs::read(p.join("s/items.jsonl")).expect("s"), std::fs::read(p.join("t/items.jsonl")).expect("t"));
     fails_with(&kaoshi(&["bank", "synth", "-o", "u", "--items", "5"], p), "--items must be at least 200");
 }
+
+#[test]
+fn assemble_writes_papers_jsonl_from_a_source_or_a_sealed_bank() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    let src = sample_arg("electrician-4");
+    let o = kaoshi(&["assemble", &src, "--count", "40", "--seed", "7", "-o", "papers.jsonl"], p);
+    ok(&o);
+    assert!(stdout(&o).contains("assembled 40 papers of 90 items from electrician-4"), "{}", stdout(&o));
+    let text = std::fs::read_to_string(p.join("papers.jsonl")).expect("papers");
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(lines.len(), 40);
+    let first = &lines[0];
+    assert_eq!(first["index"], 0);
+    assert_eq!(first["bank"], "electrician-4");
+    assert_eq!(first["seed"], 7);
+    assert_eq!(first["bank_hash"].as_str().map(str::len), Some(64));
+    let items = first["items"].as_array().expect("items");
+    assert_eq!(items.len(), 90);
+    assert_eq!(items[0]["section"], 0);
+    assert!(items[0].get("option_order").is_none(), "judge items have no option order");
+    assert_eq!(items[30]["option_order"].as_array().map(Vec::len), Some(4), "{}", items[30]);
+
+    // The same from the sealed bank, and the same seed gives the same papers.
+    ok(&kaoshi(&["keygen", "-o", "k.key"], p));
+    ok(&kaoshi(&["bank", "seal", &src, "-o", "e4.kbank", "--key-file", "k.key"], p));
+    ok(&kaoshi(
+        &["assemble", "e4.kbank", "--key-file", "k.key", "--count", "40", "--seed", "7", "-o", "again.jsonl"],
+        p,
+    ));
+    assert_eq!(std::fs::read_to_string(p.join("again.jsonl")).expect("again"), text);
+}
+
+#[test]
+fn assemble_refuses_an_unsatisfiable_spec_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path();
+    let spec = super::sample("electrician-4").join("paper.toml").display().to_string();
+    let o = kaoshi(
+        &["assemble", &sample_arg("chinese-cook-5"), "--spec", &spec, "--count", "5", "--seed", "1", "-o", "x.jsonl"],
+        p,
+    );
+    fails_with(&o, "type multiple: a paper needs 10 items, the bank has 0 active");
+    assert!(!p.join("x.jsonl").exists());
+}

@@ -1,6 +1,7 @@
 //! End-to-end and cross-crate tests of kaoshi, one module per area.
 
 mod arb;
+mod assemble;
 mod cli;
 mod roundtrip;
 mod samples;
