@@ -9,6 +9,7 @@
 pub mod assemble;
 pub mod bank;
 pub mod diag;
+pub mod grade;
 pub mod hash;
 pub mod seal;
 pub mod spec;

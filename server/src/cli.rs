@@ -25,6 +25,26 @@ enum Command {
     /// Question banks: check, seal, open, rekey, synthesise.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Run the exam server (seat pages, proctor console, APIs).
+    Serve {
+        /// Data directory (the embedded store).
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Create (once) and serve a demo batch of 30 candidates.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Exam batches.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Assemble one paper per candidate and write papers.jsonl.
     Assemble {
         /// A source directory or a sealed .kbank file.
@@ -43,6 +63,61 @@ enum Command {
         /// Where to write papers.jsonl.
         #[arg(short = 'o', value_name = "papers.jsonl")]
         output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BatchCommand {
+    /// Create a batch: store the bank sealed, assemble a paper per candidate.
+    Create {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// Bank: a source directory (sealed with the key for storage) or a .kbank.
+        #[arg(long)]
+        bank: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// roster.csv: ticket,id_number,name,organisation,room,seat.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Batch name.
+        #[arg(long)]
+        name: String,
+        /// Start time, RFC 3339 (2026-12-01T09:00:00+08:00).
+        #[arg(long)]
+        start: String,
+        /// Assembly seed.
+        #[arg(long)]
+        seed: u64,
+        /// Batch id ([a-z0-9-]); default from the current time.
+        #[arg(long)]
+        id: Option<String>,
+        /// Paper spec instead of the bank's paper.toml.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Exam time in seconds instead of the spec's duration (drills, tests).
+        #[arg(long)]
+        duration_seconds: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add (or replace) a staff account; the password comes from an environment variable.
+    Add {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// Login name.
+        #[arg(long)]
+        user: String,
+        /// admin, proctor, marker, leader or auditor.
+        #[arg(long)]
+        role: String,
+        /// Environment variable holding the password.
+        #[arg(long, value_name = "VAR")]
+        password_env: String,
     },
 }
 
@@ -119,6 +194,33 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen { output } => bank_cmd::keygen(&output),
+        Command::Serve { data, addr, demo, key } => crate::serve_cmd::serve(&data, &addr, demo, &key),
+        Command::Batch(BatchCommand::Create {
+            data,
+            bank,
+            key,
+            roster,
+            name,
+            start,
+            seed,
+            id,
+            spec,
+            duration_seconds,
+        }) => crate::serve_cmd::batch_create(crate::serve_cmd::BatchArgs {
+            data: &data,
+            bank: &bank,
+            key: &key,
+            roster: &roster,
+            name: &name,
+            start: &start,
+            seed,
+            id: id.as_deref(),
+            spec: spec.as_deref(),
+            duration_seconds,
+        }),
+        Command::Staff(StaffCommand::Add { data, user, role, password_env }) => {
+            crate::serve_cmd::staff_add(&data, &user, &role, &password_env)
+        }
         Command::Assemble { bank, key, spec, count, seed, output } => {
             crate::assemble_cmd::assemble(&bank, &key, spec.as_deref(), count, seed, &output)
         }

@@ -3,11 +3,22 @@
 //! crate turns files, flags and sockets into calls on it.
 #![warn(missing_docs)]
 
+pub mod api_proctor;
+pub mod api_seat;
+pub mod app;
 pub mod assemble_cmd;
+pub mod auth;
 pub mod bank_cmd;
 pub mod bank_files;
+pub mod batch;
 pub mod cli;
+pub mod error;
+pub mod events;
 pub mod keys;
 mod progress;
+pub mod seat;
+pub mod serve_cmd;
+pub mod store;
+mod web;
 
 pub use cli::main;

@@ -1,0 +1,109 @@
+//! The event log: every state change, appended with a hash chain (each record
+//! holds the hash of the one before), so an edited, deleted or reordered
+//! record is detectable.
+
+use crate::store::{tree, Store};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+
+/// One event as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// Server time, Unix milliseconds.
+    pub at: i64,
+    /// Who: `seat:TICKET`, `staff:USER`, `timer`, `system`, `cli`.
+    pub actor: String,
+    /// What, e.g. `answer_save`, `pause`, `bank_open`.
+    pub kind: String,
+    /// Batch concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// Ticket concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Details: reasons, values.
+    pub detail: serde_json::Value,
+    /// Hash of the previous record (hex; zeros for the first).
+    pub prev: String,
+    /// Hash of this record.
+    pub hash: String,
+}
+
+/// Hash of an event given its predecessor's hash.
+pub fn event_hash(e: &Event) -> String {
+    let body = serde_json::json!({
+        "seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind,
+        "batch": e.batch, "ticket": e.ticket, "detail": e.detail,
+    });
+    let mut h = blake3::Hasher::new_derive_key("kaoshi event v1");
+    h.update(e.prev.as_bytes());
+    h.update(b"\n");
+    h.update(body.to_string().as_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+/// Appends events in order, keeping the chain head.
+pub struct EventLog {
+    store: Store,
+    head: Mutex<(u64, String)>,
+}
+
+/// What to append.
+pub struct NewEvent<'a> {
+    /// Who.
+    pub actor: &'a str,
+    /// What.
+    pub kind: &'a str,
+    /// Batch concerned.
+    pub batch: Option<&'a str>,
+    /// Ticket concerned.
+    pub ticket: Option<&'a str>,
+    /// Details.
+    pub detail: serde_json::Value,
+}
+
+impl EventLog {
+    /// Opens the log and finds its head.
+    pub fn open(store: Store) -> Result<EventLog> {
+        let head = match store.last_raw(tree::EVENTS)? {
+            Some((_, v)) => {
+                let e: Event = serde_json::from_slice(&v).context("corrupt last event")?;
+                (e.seq, e.hash)
+            }
+            None => (0, "0".repeat(64)),
+        };
+        Ok(EventLog { store, head: Mutex::new(head) })
+    }
+
+    /// Appends an event at time `at` (not yet durable).
+    pub fn append(&self, at: i64, new: NewEvent<'_>) -> Result<Event> {
+        let mut head = self.head.lock().map_err(|_| anyhow::anyhow!("event log lock poisoned"))?;
+        let mut e = Event {
+            seq: head.0 + 1,
+            at,
+            actor: new.actor.to_string(),
+            kind: new.kind.to_string(),
+            batch: new.batch.map(str::to_string),
+            ticket: new.ticket.map(str::to_string),
+            detail: new.detail,
+            prev: head.1.clone(),
+            hash: String::new(),
+        };
+        e.hash = event_hash(&e);
+        self.store.put_raw(tree::EVENTS, &e.seq.to_be_bytes(), &serde_json::to_vec(&e)?)?;
+        *head = (e.seq, e.hash.clone());
+        Ok(e)
+    }
+
+    /// Every event, in order.
+    pub fn all(&self) -> Result<Vec<Event>> {
+        self.store
+            .scan_raw(tree::EVENTS)?
+            .into_iter()
+            .map(|(_, v)| serde_json::from_slice(&v).context("corrupt event"))
+            .collect()
+    }
+}
