@@ -6,6 +6,7 @@ mod cli;
 mod roundtrip;
 mod samples;
 mod seal;
+mod serve;
 mod validation;
 
 use std::path::{Path, PathBuf};
