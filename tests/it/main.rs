@@ -2,6 +2,7 @@
 
 mod arb;
 mod assemble;
+mod browser;
 mod cli;
 mod roundtrip;
 mod samples;

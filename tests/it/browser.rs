@@ -1,0 +1,172 @@
+//! End to end in headless Chromium (Debian `chromium` + `chromium-driver`;
+//! `.ci/run` installs them): a candidate logs in, a proctor approves in a
+//! second browser, the candidate answers, reloads, answers survive, hands
+//! in, and the console shows it. Screenshots go to `target/screenshots/`.
+
+use super::serve::{demo, Server};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver not found: install Debian's chromium and chromium-driver (.ci/run does)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Driver(child, port)
+}
+
+async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1366,900",
+            format!("--user-data-dir={}", profile.display()), "--lang=zh-CN",
+        ]}),
+    );
+    // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// Polls a JavaScript expression until it is truthy.
+async fn until(c: &Client, what: &str, expr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let v: Value = c.execute(&format!("return !!({expr});"), vec![]).await.expect("execute");
+        if v == json!(true) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = shot(c, &format!("timeout-{}", what.replace(' ', "-"))).await;
+            panic!("timed out waiting for {what}: {expr}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn shot(c: &Client, name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, c.screenshot().await.expect("screenshot")).expect("write screenshot");
+    path
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).send_keys(text).await.expect("type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidate_and_proctor_in_a_real_browser() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let server = Server::start(&data, &["--demo"]);
+    let base = server.base.clone();
+    let demo = demo(&data);
+    let (ticket, id) = demo.candidates[4].clone();
+    let driver = start_driver();
+    let seat = browser(driver.1, &tmp.path().join("seat-profile")).await;
+    let console = browser(driver.1, &tmp.path().join("console-profile")).await;
+
+    // The candidate logs in and waits for the identity check.
+    seat.goto(&format!("{base}/seat")).await.expect("seat page");
+    type_into(&seat, "#ticket", &ticket).await;
+    type_into(&seat, "#idnum", &id).await;
+    click(&seat, "#loginBtn").await;
+    until(&seat, "waiting view", "!document.getElementById('viewWait').classList.contains('hidden')").await;
+    shot(&seat, "1-seat-awaiting-identity").await;
+
+    // The proctor sees the seat waiting and approves it.
+    console.goto(&format!("{base}/proctor")).await.expect("console");
+    type_into(&console, "#user", "proctor").await;
+    type_into(&console, "#pass", &demo.proctor).await;
+    click(&console, "#loginBtn").await;
+    let card = format!(".seatcard[data-ticket='{ticket}']");
+    until(
+        &console,
+        "awaiting card",
+        &format!(
+            "document.querySelector(\"{card}\") && document.querySelector(\"{card}\").textContent.includes('待核验')"
+        ),
+    )
+    .await;
+    shot(&console, "2-console-awaiting").await;
+    click(&console, &card).await;
+    until(
+        &console,
+        "approve button",
+        "[...document.querySelectorAll('#actions button')].some(b => b.textContent === '核验通过')",
+    )
+    .await;
+    console
+        .execute(
+            "[...document.querySelectorAll('#actions button')].find(b => b.textContent === '核验通过').click();",
+            vec![],
+        )
+        .await
+        .expect("approve");
+
+    // The paper opens; answer the first two items.
+    until(&seat, "exam view", "!document.getElementById('exam').classList.contains('hidden') && document.querySelectorAll('.nav button').length === 90").await;
+    click(&seat, "#answerArea label.opt").await;
+    until(&seat, "first save", "document.getElementById('saveState').textContent.startsWith('已保存 ')").await;
+    click(&seat, "#nextBtn").await;
+    until(&seat, "item 2", "document.getElementById('stem').textContent.startsWith('2.')").await;
+    click(&seat, "#answerArea label.opt:last-child").await;
+    until(&seat, "second save", "document.getElementById('progress').textContent === '2 / 90' && document.getElementById('saveState').textContent.startsWith('已保存 ')").await;
+    shot(&seat, "3-seat-answering").await;
+
+    // Reload: the answers come back from the server.
+    seat.refresh().await.expect("reload");
+    until(&seat, "answers after reload", "document.getElementById('progress') && document.getElementById('progress').textContent === '2 / 90' && document.getElementById('nav0').classList.contains('done') && document.getElementById('nav1').classList.contains('done')").await;
+    shot(&seat, "4-seat-after-reload").await;
+
+    // The console shows two answered items, live.
+    until(&console, "answered count", &format!("document.querySelector(\"{card}\").textContent.includes('已答 2/90')"))
+        .await;
+
+    // Hand in with confirmation.
+    click(&seat, "#submitBtn").await;
+    until(&seat, "confirm dialog", "document.getElementById('confirm').open && document.getElementById('confirmText').textContent.includes('还有 88 题未作答')").await;
+    shot(&seat, "5-seat-confirm").await;
+    click(&seat, "#confirmYes").await;
+    until(&seat, "handed in", "!document.getElementById('viewDone').classList.contains('hidden')").await;
+    shot(&seat, "6-seat-submitted").await;
+    until(&console, "submitted card", &format!("document.querySelector(\"{card}\").textContent.includes('已交卷')"))
+        .await;
+    shot(&console, "7-console-submitted").await;
+
+    seat.close().await.expect("close");
+    console.close().await.expect("close");
+    drop(server);
+}
