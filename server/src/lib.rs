@@ -15,6 +15,7 @@ pub mod cli;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod load;
 mod progress;
 pub mod seat;
 pub mod serve_cmd;

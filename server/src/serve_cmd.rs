@@ -107,7 +107,8 @@ pub fn staff_add(data: &Path, user: &str, role: &str, password_env: &str) -> Res
     Ok(())
 }
 
-fn add_staff(store: &Store, user: &str, role: &str, password: &str) -> Result<()> {
+/// Adds (or replaces) a staff account with an Argon2id password hash.
+pub fn add_staff(store: &Store, user: &str, role: &str, password: &str) -> Result<()> {
     let staff = Staff { user: user.to_string(), role: role.to_string(), password_hash: auth::hash_password(password)? };
     store.put(tree::STAFF, user, &staff)?;
     EventLog::open(store.clone())?.append(
@@ -130,6 +131,16 @@ fn random_text(len: usize) -> String {
     bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
 }
 
+/// The electrician sample bank, embedded in the binary.
+pub fn sample_bank() -> Result<kaoshi_engine::BankSource> {
+    parse_source(SourceFiles {
+        bank_toml: include_str!("../../question-banks/electrician-4/bank.toml"),
+        paper_toml: Some(include_str!("../../question-banks/electrician-4/paper.toml")),
+        items_jsonl: include_str!("../../question-banks/electrician-4/items.jsonl"),
+    })
+    .map_err(|e| anyhow!("embedded sample bank: {e}"))
+}
+
 /// Creates the demo batch once: the electrician sample bank sealed with a
 /// demo key, 30 candidates in one room, an admin and a proctor.
 fn ensure_demo(data: &Path, store: &Store) -> Result<Kek> {
@@ -142,12 +153,7 @@ fn ensure_demo(data: &Path, store: &Store) -> Result<Kek> {
         std::fs::remove_file(&key_path)?;
     }
     keys::write_key_file(&key_path, &kek)?;
-    let source = parse_source(SourceFiles {
-        bank_toml: include_str!("../../question-banks/electrician-4/bank.toml"),
-        paper_toml: Some(include_str!("../../question-banks/electrician-4/paper.toml")),
-        items_jsonl: include_str!("../../question-banks/electrician-4/items.jsonl"),
-    })
-    .map_err(|e| anyhow!("embedded sample bank: {e}"))?;
+    let source = sample_bank()?;
     let sealed = seal::seal(&source, &Lock::Key(&kek), &mut rand::rngs::OsRng)?;
     const NAMES: [&str; 30] = [
         "王伟", "李娜", "张敏", "刘洋", "陈静", "杨磊", "赵丽", "黄强", "周杰", "吴芳", "徐涛", "孙燕", "马超", "朱琳",
