@@ -1,10 +1,12 @@
-//! Objective scoring: a candidate's responses, in the letters they saw, are
-//! mapped back through their paper's option order and scored against the key.
-//! `short` items are left unscored here; markers score them.
+//! Objective scoring. A candidate's responses, in the letters they saw, are
+//! encoded one byte per position and compared with the key mapped into that
+//! candidate's option order. `short` items are left unscored here: markers
+//! score them (see [`crate::marking`]).
 
 use crate::assemble::{Paper, PaperItem};
 use crate::bank::{Bank, ItemBody};
 use crate::spec::{PaperSpec, Scoring};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -29,6 +31,15 @@ pub enum Answer {
     Text(String),
 }
 
+/// Encoded response byte: nothing given.
+pub const UNANSWERED: u8 = 0;
+/// Encoded judge response "T".
+pub const JUDGE_TRUE: u8 = 1;
+/// Encoded judge response "F".
+pub const JUDGE_FALSE: u8 = 2;
+/// Encoded short-item response (scored by markers).
+pub const TEXT: u8 = 0x80;
+
 /// Checks a response (as displayed to the candidate) against its item and
 /// maps choice letters back to original options.
 pub fn parse_response(bank: &Bank, it: &PaperItem, position: usize, text: &str) -> Result<Answer, ResponseError> {
@@ -42,28 +53,15 @@ pub fn parse_response(bank: &Bank, it: &PaperItem, position: usize, text: &str) 
         },
         ItemBody::Single { options, .. } | ItemBody::Multiple { options, .. } => {
             let single = matches!(item.body, ItemBody::Single { .. });
+            let displayed = displayed_mask(text, options.len()).map_err(err)?;
+            if single && displayed.count_ones() != 1 {
+                return Err(err(format!("expected one letter, got `{text}`")));
+            }
             let order = it.option_order.as_slice();
-            let mut mask = 0u8;
-            let mut prev: Option<usize> = None;
-            for c in text.chars() {
-                let k = (c as u32).wrapping_sub('A' as u32) as usize;
-                if !c.is_ascii_uppercase() || k >= options.len() {
-                    return Err(err(format!("`{c}` is not one of the {} option letters", options.len())));
-                }
-                if prev.is_some_and(|p| p >= k) {
-                    return Err(err(format!("letters must be in order without repeats, got `{text}`")));
-                }
-                prev = Some(k);
-                let original = order.get(k).map_or(k, |&o| usize::from(o));
-                mask |= 1 << original;
-            }
-            if mask == 0 || (single && mask.count_ones() != 1) {
-                return Err(err(format!(
-                    "expected {} letter, got `{text}`",
-                    if single { "one" } else { "at least one" }
-                )));
-            }
-            Ok(Answer::Choice(mask))
+            let original = (0..8)
+                .filter(|k| displayed & (1 << k) != 0)
+                .fold(0u8, |m, k| m | 1 << order.get(k).copied().unwrap_or(k as u8));
+            Ok(Answer::Choice(original))
         }
         ItemBody::Short { .. } => {
             if text.chars().count() > 20_000 {
@@ -71,6 +69,150 @@ pub fn parse_response(bank: &Bank, it: &PaperItem, position: usize, text: &str) 
             }
             Ok(Answer::Text(text.to_string()))
         }
+    }
+}
+
+/// Letters in order without repeats → bitmask of displayed positions.
+fn displayed_mask(text: &str, options: usize) -> Result<u8, String> {
+    let mut mask = 0u8;
+    let mut prev: Option<usize> = None;
+    for c in text.chars() {
+        let k = (c as u32).wrapping_sub('A' as u32) as usize;
+        if !c.is_ascii_uppercase() || k >= options {
+            return Err(format!("`{c}` is not one of the {options} option letters"));
+        }
+        if prev.is_some_and(|p| p >= k) {
+            return Err(format!("letters must be in order without repeats, got `{text}`"));
+        }
+        prev = Some(k);
+        mask |= 1 << k;
+    }
+    if mask == 0 {
+        return Err("no letter given".into());
+    }
+    Ok(mask)
+}
+
+/// Encodes a response for the fast path: checks it like [`parse_response`]
+/// and keeps choice letters as displayed.
+pub fn encode_response(bank: &Bank, it: &PaperItem, position: usize, text: Option<&str>) -> Result<u8, ResponseError> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else { return Ok(UNANSWERED) };
+    let item = &bank.items[it.item as usize];
+    match &item.body {
+        ItemBody::Judge { .. } => match parse_response(bank, it, position, text)? {
+            Answer::Judge(true) => Ok(JUDGE_TRUE),
+            _ => Ok(JUDGE_FALSE),
+        },
+        ItemBody::Single { options, .. } | ItemBody::Multiple { options, .. } => {
+            parse_response(bank, it, position, text)?;
+            displayed_mask(text, options.len()).map_err(|message| ResponseError { position, message })
+        }
+        ItemBody::Short { .. } => {
+            parse_response(bank, it, position, text)?;
+            Ok(TEXT)
+        }
+    }
+}
+
+const JUDGE: u8 = 0;
+const CHOICE: u8 = 1;
+const SHORT: u8 = 2;
+
+/// Keys and module indices of a bank, laid out for scoring many sheets.
+pub struct Grader<'a> {
+    spec: &'a PaperSpec,
+    kind: Vec<u8>,
+    key: Vec<u8>,
+    module: Vec<u8>,
+    module_codes: Vec<String>,
+}
+
+/// Objective total and module subtotals of one sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetScore {
+    /// Sum of objective item scores.
+    pub total: f64,
+    /// Score per module, in bank module order.
+    pub modules: Vec<f64>,
+}
+
+impl<'a> Grader<'a> {
+    /// Prepares scoring for `bank` under `spec`.
+    pub fn new(bank: &Bank, spec: &'a PaperSpec) -> Grader<'a> {
+        let point_module = bank.point_modules();
+        let mut g = Grader {
+            spec,
+            kind: Vec::with_capacity(bank.items.len()),
+            key: Vec::with_capacity(bank.items.len()),
+            module: Vec::with_capacity(bank.items.len()),
+            module_codes: bank.modules.iter().map(|m| m.code.clone()).collect(),
+        };
+        for item in &bank.items {
+            let (kind, key) = match &item.body {
+                ItemBody::Judge { answer } => (JUDGE, if *answer { JUDGE_TRUE } else { JUDGE_FALSE }),
+                ItemBody::Single { answer, .. } => (CHOICE, 1 << answer),
+                ItemBody::Multiple { answer, .. } => (CHOICE, *answer),
+                ItemBody::Short { .. } => (SHORT, 0),
+            };
+            g.kind.push(kind);
+            g.key.push(key);
+            g.module.push(point_module.get(item.point.as_str()).map_or(0, |&m| m as u8));
+        }
+        g
+    }
+
+    /// Module codes, in the order of [`SheetScore::modules`].
+    pub fn module_codes(&self) -> &[String] {
+        &self.module_codes
+    }
+
+    /// Score of one item; `None` for short items.
+    #[inline]
+    pub fn item_score(&self, it: &PaperItem, response: u8) -> Option<f64> {
+        let i = it.item as usize;
+        let section = &self.spec.sections[usize::from(it.section)];
+        let full = section.score;
+        match self.kind[i] {
+            SHORT => None,
+            _ if response == UNANSWERED => Some(0.0),
+            JUDGE => Some(if response == self.key[i] { full } else { 0.0 }),
+            _ => {
+                // The key as the candidate saw it: displayed k is original order[k].
+                let order = it.option_order.as_slice();
+                let key = self.key[i];
+                let shown = order.iter().enumerate().fold(0u8, |m, (k, &o)| m | ((key >> o) & 1) << k);
+                Some(if response == shown {
+                    full
+                } else if section.scoring == Scoring::Partial && response & !shown == 0 {
+                    full / 2.0
+                } else {
+                    0.0
+                })
+            }
+        }
+    }
+
+    /// Objective total and module subtotals of one encoded sheet.
+    pub fn score(&self, paper: &Paper, sheet: &[u8]) -> SheetScore {
+        let mut modules = vec![0.0; self.module_codes.len()];
+        let mut total = 0.0;
+        for (it, &r) in paper.items.iter().zip(sheet) {
+            if let Some(s) = self.item_score(it, r) {
+                total += s;
+                modules[usize::from(self.module[it.item as usize])] += s;
+            }
+        }
+        SheetScore { total, modules }
+    }
+
+    /// Scores many sheets in parallel: `sheets[k]` is on `papers[paper_of[k]]`,
+    /// each sheet `width` bytes of the flat buffer.
+    pub fn score_all(&self, papers: &[Paper], paper_of: &[usize], sheets: &[u8], width: usize) -> Vec<SheetScore> {
+        paper_of
+            .par_iter()
+            .enumerate()
+            .map(|(k, &p)| self.score(&papers[p], &sheets[k * width..(k + 1) * width]))
+            .collect()
     }
 }
 
@@ -87,33 +229,20 @@ pub struct Graded {
     pub items: Vec<Option<f64>>,
 }
 
-/// Scores one item's answer; `None` for short items (marked by people).
-pub fn score_item(bank: &Bank, spec: &PaperSpec, it: &PaperItem, answer: Option<&Answer>) -> Option<f64> {
-    let section = &spec.sections[usize::from(it.section)];
-    let full = section.score;
-    let item = &bank.items[it.item as usize];
-    match (&item.body, answer) {
-        (ItemBody::Short { .. }, _) => None,
-        (_, None) => Some(0.0),
-        (ItemBody::Judge { answer: key }, Some(Answer::Judge(a))) => Some(if a == key { full } else { 0.0 }),
-        (ItemBody::Single { answer: key, .. }, Some(Answer::Choice(mask))) => {
-            Some(if *mask == 1 << key { full } else { 0.0 })
-        }
-        (ItemBody::Multiple { answer: key, .. }, Some(Answer::Choice(mask))) => Some(if mask == key {
-            full
-        } else if section.scoring == Scoring::Partial && mask & !key == 0 && *mask != 0 {
-            full / 2.0
-        } else {
-            0.0
-        }),
-        _ => Some(0.0),
-    }
-}
-
 /// Scores a paper's objective items from responses in displayed letters.
 pub fn grade(
     bank: &Bank,
     spec: &PaperSpec,
+    paper: &Paper,
+    responses: &[Option<String>],
+) -> Result<Graded, ResponseError> {
+    grade_with(&Grader::new(bank, spec), bank, paper, responses)
+}
+
+/// [`grade`] with a prepared [`Grader`].
+pub fn grade_with(
+    g: &Grader<'_>,
+    bank: &Bank,
     paper: &Paper,
     responses: &[Option<String>],
 ) -> Result<Graded, ResponseError> {
@@ -123,25 +252,22 @@ pub fn grade(
             message: format!("{} responses for a paper of {} items", responses.len(), paper.items.len()),
         });
     }
-    let point_module = bank.point_modules();
-    let mut modules: BTreeMap<String, f64> = bank.modules.iter().map(|m| (m.code.clone(), 0.0)).collect();
+    let mut modules: BTreeMap<String, f64> = g.module_codes.iter().map(|c| (c.clone(), 0.0)).collect();
     let mut items = Vec::with_capacity(paper.items.len());
     let mut score = 0.0;
     let mut unmarked = false;
     for (pos, (it, response)) in paper.items.iter().zip(responses).enumerate() {
-        let answer = response.as_deref().map(|r| parse_response(bank, it, pos, r)).transpose()?;
-        let s = score_item(bank, spec, it, answer.as_ref());
-        if let Some(s) = s {
-            score += s;
-            let item = &bank.items[it.item as usize];
-            if let Some(&m) = point_module.get(item.point.as_str()) {
-                *modules.entry(bank.modules[m].code.clone()).or_default() += s;
+        let r = encode_response(bank, it, pos, response.as_deref())?;
+        let s = g.item_score(it, r);
+        match s {
+            Some(s) => {
+                score += s;
+                *modules.entry(g.module_codes[usize::from(g.module[it.item as usize])].clone()).or_default() += s;
             }
-        } else {
-            unmarked = true;
+            None => unmarked = true,
         }
         items.push(s);
     }
-    let passed = (!unmarked).then_some(score >= spec.pass_score - 1e-9);
+    let passed = (!unmarked).then_some(score >= g.spec.pass_score - 1e-9);
     Ok(Graded { score, passed, modules, items })
 }

@@ -11,6 +11,7 @@ pub mod bank;
 pub mod diag;
 pub mod grade;
 pub mod hash;
+pub mod marking;
 pub mod seal;
 pub mod spec;
 pub mod synth;

@@ -45,6 +45,26 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Score objective items: papers.jsonl + responses.jsonl → results.jsonl.
+    Grade {
+        /// A source directory or a sealed .kbank file.
+        #[arg(long)]
+        bank: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Paper spec instead of the bank's paper.toml.
+        #[arg(long, value_name = "paper.toml")]
+        spec: Option<PathBuf>,
+        /// papers.jsonl from `kaoshi assemble`.
+        #[arg(long)]
+        papers: PathBuf,
+        /// responses.jsonl: {"index", "responses": [...]} per line.
+        #[arg(long)]
+        responses: PathBuf,
+        /// Where to write results.jsonl.
+        #[arg(short = 'o', value_name = "results.jsonl")]
+        output: PathBuf,
+    },
     /// Assemble one paper per candidate and write papers.jsonl.
     Assemble {
         /// A source directory or a sealed .kbank file.
@@ -194,6 +214,9 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen { output } => bank_cmd::keygen(&output),
+        Command::Grade { bank, key, spec, papers, responses, output } => {
+            crate::grade_cmd::grade(&bank, &key, spec.as_deref(), &papers, &responses, &output)
+        }
         Command::Serve { data, addr, demo, key } => crate::serve_cmd::serve(&data, &addr, demo, &key),
         Command::Batch(BatchCommand::Create {
             data,

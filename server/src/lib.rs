@@ -14,6 +14,7 @@ pub mod batch;
 pub mod cli;
 pub mod error;
 pub mod events;
+pub mod grade_cmd;
 pub mod keys;
 pub mod load;
 mod progress;
