@@ -4,39 +4,22 @@
 //!
 //! Run: `cargo bench --bench assemble`.
 
+#[path = "common.rs"]
+mod common;
+
+use common::{spec, two_threads};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kaoshi_engine::assemble::Assembler;
 use kaoshi_engine::bank::{Bank, ItemType, Status};
-use kaoshi_engine::spec::{DifficultyTarget, PaperSpec, Scoring, Section};
+use kaoshi_engine::spec::PaperSpec;
 use kaoshi_engine::synth::{synth, SynthParams};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 
-/// A paper of `n` items in three sections (20% judge, 70% single, 10% multiple), 100 points.
-fn spec(n: u32) -> PaperSpec {
-    let (j, m) = (n / 5, n / 10);
-    let s = n - j - m;
-    let score = 100.0 / f64::from(n);
-    let section = |item_type, count| Section { item_type, count, score, scoring: Scoring::Exact };
-    PaperSpec {
-        title: "bench".into(),
-        duration_minutes: 90,
-        total_score: 100.0,
-        pass_score: 60.0,
-        weight_tolerance: 2.0,
-        sections: vec![section(ItemType::Judge, j), section(ItemType::Single, s), section(ItemType::Multiple, m)],
-        difficulty: Some(DifficultyTarget { target: 2.95, tolerance: 0.3 }),
-    }
-}
-
 fn bank(items: usize) -> Bank {
     synth(SynthParams { items, modules: 8, seed: 1 }).expect("synth").bank
-}
-
-fn two_threads() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool")
 }
 
 /// The baseline peers use: draw each section uniformly from the active items of its type.

@@ -4,6 +4,7 @@ mod arb;
 mod assemble;
 mod browser;
 mod cli;
+mod grade;
 mod roundtrip;
 mod samples;
 mod seal;
