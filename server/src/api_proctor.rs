@@ -76,7 +76,7 @@ pub async fn login(State(app): State<AppState>, Json(body): Json<LoginBody>) -> 
 
 /// `GET /api/proctor/batches`.
 pub async fn batches(State(app): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, AppError> {
-    staff_of(&app, auth::bearer(&headers), PROCTORS)?;
+    staff_of(&app, auth::bearer(&headers), &crate::auth::ROLES)?;
     let mut list: Vec<Value> = app
         .batches
         .values()

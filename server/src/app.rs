@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::events::{EventLog, NewEvent};
 use crate::seat::{SeatRecord, Status};
 use crate::store::{tree, Store};
-use crate::{api_proctor, api_seat, web};
+use crate::{api_proctor, api_seat, marking_api, results, web};
 use anyhow::{Context, Result};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
@@ -164,6 +164,7 @@ impl App {
         let score = result.as_ref().map(|r| r.score);
         seat.result = result;
         self.put_seat(&batch.batch.id, seat)?;
+        crate::marking_api::open_marking(self, batch, seat)?;
         self.event(
             actor,
             "submit",
@@ -259,6 +260,16 @@ pub fn router(app: AppState) -> Router {
         .route("/api/proctor/batches/{id}/seats", get(api_proctor::seats))
         .route("/api/proctor/batches/{id}/stream", get(api_proctor::stream))
         .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(api_proctor::action))
+        .route("/marking", get(web::marking_page))
+        .route("/api/marking/batches/{id}/next", get(marking_api::next))
+        .route("/api/marking/batches/{id}/marks", post(marking_api::mark))
+        .route("/api/marking/batches/{id}/arbitrations", get(marking_api::arbitrations))
+        .route("/api/marking/batches/{id}/arbitrate", post(marking_api::arbitrate))
+        .route("/api/marking/batches/{id}/recheck", get(marking_api::recheck_queue).post(marking_api::recheck))
+        .route("/api/admin/batches/{id}/totals", get(results::get_totals))
+        .route("/api/admin/batches/{id}/publish", post(results::publish))
+        .route("/api/admin/batches/{id}/appeals", post(results::appeal))
+        .route("/api/admin/batches/{id}/export/{file}", get(results::export))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(app)
 }

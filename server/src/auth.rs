@@ -21,6 +21,12 @@ pub struct Staff {
     pub role: String,
     /// Argon2id PHC string.
     pub password_hash: String,
+    /// Organisation (markers never mark its candidates).
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// Tickets of candidates the staff member declared a relation to.
+    #[serde(default)]
+    pub relations: Vec<String>,
 }
 
 /// Who a token belongs to.

@@ -38,6 +38,21 @@ pub struct Batch {
     pub candidates: usize,
     /// Created (Unix ms).
     pub created: i64,
+    /// Largest gap between two marks of a short item that still agree, as a
+    /// share of the item's max score (default 0.2).
+    #[serde(default = "default_tolerance")]
+    pub marking_tolerance: f64,
+    /// Share of final marks sampled for recheck besides every arbitrated one (default 0.1).
+    #[serde(default = "default_recheck")]
+    pub recheck_share: f64,
+}
+
+fn default_tolerance() -> f64 {
+    0.2
+}
+
+fn default_recheck() -> f64 {
+    0.1
 }
 
 /// One roster line (roster.csv: ticket,id_number,name,organisation,room,seat).
@@ -165,6 +180,8 @@ pub fn create(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<Batch>
         duration_seconds,
         candidates: new.roster.len(),
         created: new.now,
+        marking_tolerance: default_tolerance(),
+        recheck_share: default_recheck(),
     };
     store.put_raw(tree::BANKS, hash.as_bytes(), new.sealed)?;
     for (paper, line) in papers.iter().zip(new.roster) {

@@ -138,6 +138,12 @@ enum StaffCommand {
         /// Environment variable holding the password.
         #[arg(long, value_name = "VAR")]
         password_env: String,
+        /// Organisation (a marker never marks its candidates).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Ticket of a candidate the person is related to (repeatable): recusal.
+        #[arg(long = "relation", value_name = "TICKET")]
+        relations: Vec<String>,
     },
 }
 
@@ -241,8 +247,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             spec: spec.as_deref(),
             duration_seconds,
         }),
-        Command::Staff(StaffCommand::Add { data, user, role, password_env }) => {
-            crate::serve_cmd::staff_add(&data, &user, &role, &password_env)
+        Command::Staff(StaffCommand::Add { data, user, role, password_env, organisation, relations }) => {
+            crate::serve_cmd::staff_add(&data, &user, &role, &password_env, organisation.as_deref(), &relations)
         }
         Command::Assemble { bank, key, spec, count, seed, output } => {
             crate::assemble_cmd::assemble(&bank, &key, spec.as_deref(), count, seed, &output)

@@ -90,8 +90,15 @@ pub fn batch_create(a: BatchArgs<'_>) -> Result<()> {
     Ok(())
 }
 
-/// `kaoshi staff add --data DIR --user U --role R --password-env VAR`.
-pub fn staff_add(data: &Path, user: &str, role: &str, password_env: &str) -> Result<()> {
+/// `kaoshi staff add --data DIR --user U --role R --password-env VAR [--organisation O] [--relation TICKET]…`.
+pub fn staff_add(
+    data: &Path,
+    user: &str,
+    role: &str,
+    password_env: &str,
+    organisation: Option<&str>,
+    relations: &[String],
+) -> Result<()> {
     if !ROLES.contains(&role) {
         bail!("unknown role `{role}` (expected one of {})", ROLES.join(", "));
     }
@@ -102,6 +109,12 @@ pub fn staff_add(data: &Path, user: &str, role: &str, password_env: &str) -> Res
     }
     let store = Store::open(data)?;
     add_staff(&store, user, role, &password)?;
+    if organisation.is_some() || !relations.is_empty() {
+        let mut staff: Staff = store.get(tree::STAFF, user)?.ok_or_else(|| anyhow!("staff {user} vanished"))?;
+        staff.organisation = organisation.map(str::to_string);
+        staff.relations = relations.to_vec();
+        store.put(tree::STAFF, user, &staff)?;
+    }
     store.flush()?;
     println!("added {role} {user}");
     Ok(())
@@ -109,7 +122,13 @@ pub fn staff_add(data: &Path, user: &str, role: &str, password_env: &str) -> Res
 
 /// Adds (or replaces) a staff account with an Argon2id password hash.
 pub fn add_staff(store: &Store, user: &str, role: &str, password: &str) -> Result<()> {
-    let staff = Staff { user: user.to_string(), role: role.to_string(), password_hash: auth::hash_password(password)? };
+    let staff = Staff {
+        user: user.to_string(),
+        role: role.to_string(),
+        password_hash: auth::hash_password(password)?,
+        organisation: None,
+        relations: Vec::new(),
+    };
     store.put(tree::STAFF, user, &staff)?;
     EventLog::open(store.clone())?.append(
         now_ms(),

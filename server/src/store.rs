@@ -26,6 +26,8 @@ pub mod tree {
     pub const STAFF: &str = "staff";
     /// The event log: big-endian sequence number → `Event`.
     pub const EVENTS: &str = "events";
+    /// Marking of short answers: `batch/ticket/pos` → `MarkingRecord`.
+    pub const MARKING: &str = "marking";
     /// Small facts such as the last heartbeat.
     pub const META: &str = "meta";
 }

@@ -16,3 +16,8 @@ pub async fn seat_page() -> Html<&'static str> {
 pub async fn proctor_page() -> Html<&'static str> {
     Html(include_str!("web/proctor.html"))
 }
+
+/// `GET /marking`: markers and the group leader.
+pub async fn marking_page() -> Html<&'static str> {
+    Html(include_str!("web/marking.html"))
+}

@@ -5,6 +5,7 @@ mod assemble;
 mod browser;
 mod cli;
 mod grade;
+mod marking;
 mod roundtrip;
 mod samples;
 mod seal;

@@ -310,6 +310,17 @@ fn write_roster(path: &Path, n: usize) -> Vec<(String, String)> {
 
 /// A data directory with a batch `quick` of `n` candidates and a proctor `p1`.
 pub fn quick_batch(tmp: &Path, data: &Path, n: usize, duration_seconds: u32) -> (Vec<(String, String)>, PathBuf) {
+    quick_batch_of(tmp, data, n, duration_seconds, "electrician-4")
+}
+
+/// [`quick_batch`] from a named sample bank.
+pub fn quick_batch_of(
+    tmp: &Path,
+    data: &Path,
+    n: usize,
+    duration_seconds: u32,
+    bank_name: &str,
+) -> (Vec<(String, String)>, PathBuf) {
     let key = tmp.join("org.key");
     let run = |args: &[&str], env: Option<(&str, &str)>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaoshi"));
@@ -323,7 +334,7 @@ pub fn quick_batch(tmp: &Path, data: &Path, n: usize, duration_seconds: u32) -> 
     run(&["keygen", "-o", key.to_str().expect("p")], None);
     let roster = tmp.join("roster.csv");
     let people = write_roster(&roster, n);
-    let bank = super::sample("electrician-4");
+    let bank = super::sample(bank_name);
     let duration = duration_seconds.to_string();
     run(
         &[
