@@ -3,7 +3,7 @@
 //! a tampered stored mark caught by totalling.
 
 use super::serve::{call, quick_batch_of, staff_login, start_exam, Server};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
