@@ -45,6 +45,9 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The tamper-evident event log.
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Score objective items: papers.jsonl + responses.jsonl → results.jsonl.
     Grade {
         /// A source directory or a sealed .kbank file.
@@ -119,6 +122,37 @@ enum BatchCommand {
         /// Exam time in seconds instead of the spec's duration (drills, tests).
         #[arg(long)]
         duration_seconds: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Re-walk the hash chain and name the first broken record.
+    Verify {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// A head hash held from an earlier checkpoint: it must be on the chain.
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+    },
+    /// Take a checkpoint of the chain head and print it (to hand to an outsider).
+    Head {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// List the checkpoints taken.
+    Checkpoints {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
+    /// The bank-use ledger: who opened or exported which bank, when, why.
+    Ledger {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
     },
 }
 
@@ -220,6 +254,10 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen { output } => bank_cmd::keygen(&output),
+        Command::Log(LogCommand::Verify { data, head }) => crate::audit_cmd::log_verify(&data, head.as_deref()),
+        Command::Log(LogCommand::Head { data }) => crate::audit_cmd::log_head(&data),
+        Command::Log(LogCommand::Checkpoints { data }) => crate::audit_cmd::log_checkpoints(&data),
+        Command::Log(LogCommand::Ledger { data }) => crate::audit_cmd::log_ledger(&data),
         Command::Grade { bank, key, spec, papers, responses, output } => {
             crate::grade_cmd::grade(&bank, &key, spec.as_deref(), &papers, &responses, &output)
         }

@@ -107,3 +107,95 @@ impl EventLog {
             .collect()
     }
 }
+
+/// The first place a chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event log broken at record {seq}: {reason}")]
+pub struct ChainBreak {
+    /// Sequence number (or storage position) of the first bad record.
+    pub seq: u64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Re-walks a chain given as `(storage key, raw record)` in key order:
+/// every record decodes, sits under its own number, follows its
+/// predecessor without a gap, names its predecessor's hash and hashes to
+/// what it says. Returns the head `(seq, hash)`.
+pub fn verify_chain(records: &[(u64, Vec<u8>)]) -> Result<(u64, String), ChainBreak> {
+    let mut prev_seq = 0u64;
+    let mut prev_hash = "0".repeat(64);
+    for (key, raw) in records {
+        let e: Event = serde_json::from_slice(raw)
+            .map_err(|err| ChainBreak { seq: *key, reason: format!("record does not decode: {err}") })?;
+        if e.seq != *key {
+            return Err(ChainBreak {
+                seq: *key,
+                reason: format!("stored under {key} but says it is record {} (moved or reordered)", e.seq),
+            });
+        }
+        if e.seq != prev_seq + 1 {
+            return Err(ChainBreak {
+                seq: prev_seq + 1,
+                reason: format!("missing (deleted?): the next record is {}", e.seq),
+            });
+        }
+        if e.prev != prev_hash {
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: "does not follow its predecessor (reordered or predecessor edited)".into(),
+            });
+        }
+        if event_hash(&e) != e.hash {
+            return Err(ChainBreak { seq: e.seq, reason: "content does not match its hash (edited)".into() });
+        }
+        prev_seq = e.seq;
+        prev_hash = e.hash;
+    }
+    Ok((prev_seq, prev_hash))
+}
+
+/// The raw chain of a store, keyed by sequence number.
+pub fn raw_chain(store: &Store) -> Result<Vec<(u64, Vec<u8>)>> {
+    store
+        .scan_raw(tree::EVENTS)?
+        .into_iter()
+        .map(|(k, v)| {
+            let key: [u8; 8] =
+                k.as_slice().try_into().map_err(|_| anyhow::anyhow!("event key of {} bytes", k.len()))?;
+            Ok((u64::from_be_bytes(key), v))
+        })
+        .collect()
+}
+
+/// A checkpoint of the chain head, for outsiders to hold.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Checkpoint {
+    /// Head sequence number.
+    pub seq: u64,
+    /// Head hash.
+    pub hash: String,
+    /// When taken (Unix ms).
+    pub at: i64,
+}
+
+impl EventLog {
+    /// The current head `(seq, hash)`.
+    pub fn head(&self) -> Result<(u64, String)> {
+        let head = self.head.lock().map_err(|_| anyhow::anyhow!("event log lock poisoned"))?;
+        Ok(head.clone())
+    }
+
+    /// Records a checkpoint of the head if the chain grew since the last one.
+    pub fn checkpoint(&self, at: i64) -> Result<Option<Checkpoint>> {
+        let (seq, hash) = self.head()?;
+        let last: Option<Checkpoint> = self.store.get(tree::META, "checkpoint/last")?;
+        if seq == 0 || last.as_ref().is_some_and(|c| c.seq == seq) {
+            return Ok(None);
+        }
+        let c = Checkpoint { seq, hash, at };
+        self.store.put(tree::META, &format!("checkpoint/{seq:020}"), &c)?;
+        self.store.put(tree::META, "checkpoint/last", &c)?;
+        Ok(Some(c))
+    }
+}

@@ -7,6 +7,7 @@ pub mod api_proctor;
 pub mod api_seat;
 pub mod app;
 pub mod assemble_cmd;
+pub mod audit_cmd;
 pub mod auth;
 pub mod bank_cmd;
 pub mod bank_files;

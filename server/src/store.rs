@@ -123,6 +123,12 @@ impl Store {
         Ok(self.tree(tree)?.get(key)?.map(|v| v.to_vec()))
     }
 
+    /// Removes a raw key.
+    pub fn remove_raw(&self, tree: &str, key: &[u8]) -> Result<()> {
+        self.tree(tree)?.remove(key)?;
+        Ok(())
+    }
+
     /// Removes a key.
     pub fn remove(&self, tree: &str, key: &str) -> Result<()> {
         self.tree(tree)?.remove(key.as_bytes())?;

@@ -2,6 +2,7 @@
 
 mod arb;
 mod assemble;
+mod audit;
 mod browser;
 mod cli;
 mod grade;
