@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod assemble;
+pub mod audit;
 pub mod bank;
 pub mod diag;
 pub mod grade;

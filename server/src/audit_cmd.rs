@@ -2,7 +2,7 @@
 
 use crate::events::{raw_chain, verify_chain, Checkpoint, Event, EventLog};
 use crate::store::{tree, Store};
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::path::Path;
 
 /// `kaoshi log verify --data DIR [--head HASH]`.
@@ -58,6 +58,63 @@ pub fn log_ledger(data: &Path) -> Result<()> {
     for e in log.all()?.into_iter().filter(|e| LEDGER_KINDS.contains(&e.kind.as_str())) {
         let time = chrono::DateTime::from_timestamp_millis(e.at).map(|t| t.to_rfc3339()).unwrap_or_default();
         println!("{}\t{time}\t{}\t{}\t{}\t{}", e.seq, e.actor, e.kind, e.batch.unwrap_or_default(), e.detail);
+    }
+    Ok(())
+}
+
+/// `kaoshi audit coverage BANK [--spec] [--json] [--html FILE]`.
+pub fn coverage(
+    bank: &Path,
+    key: &crate::keys::KeyArgs,
+    spec: Option<&Path>,
+    json: bool,
+    html: Option<&Path>,
+    opts: kaoshi_engine::audit::CoverageOptions,
+) -> Result<()> {
+    let source = crate::bank_files::load_bank(bank, key)?;
+    let spec = match spec {
+        Some(p) => Some(
+            kaoshi_engine::bank::parse_spec_file(
+                &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            )
+            .map_err(|e| anyhow!("{}: {e}", p.display()))?,
+        ),
+        None => source.spec.clone(),
+    };
+    let report = kaoshi_engine::audit::coverage(&source.bank, spec.as_ref(), opts);
+    if let Some(path) = html {
+        crate::bank_files::write_atomic(path, crate::coverage_report::html(&report).as_bytes())?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let b = &report.bank;
+    println!(
+        "{} v{} · {} {} · {} active items of {}",
+        b.id, b.version, b.occupation, b.occupation_code, b.active, b.items
+    );
+    for m in &report.modules {
+        let uncovered = m.points.iter().filter(|p| p.active == 0).count();
+        println!(
+            "  module {} {}: weight {}%, {} items ({:.1}% of the bank), {} points ({} without items)",
+            m.code,
+            m.name,
+            m.weight,
+            m.active,
+            m.bank_share,
+            m.points.len(),
+            uncovered
+        );
+    }
+    if report.verdicts.is_empty() {
+        println!("verdict: every module, point and cell meets the thresholds");
+    }
+    for v in &report.verdicts {
+        println!("{}: {}", v.level, v.message);
+    }
+    if let Some(path) = html {
+        println!("report written to {}", path.display());
     }
     Ok(())
 }

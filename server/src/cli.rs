@@ -48,6 +48,9 @@ enum Command {
     /// The tamper-evident event log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Audits for bureaus.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Score objective items: papers.jsonl + responses.jsonl → results.jsonl.
     Grade {
         /// A source directory or a sealed .kbank file.
@@ -122,6 +125,32 @@ enum BatchCommand {
         /// Exam time in seconds instead of the spec's duration (drills, tests).
         #[arg(long)]
         duration_seconds: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Bank coverage against the standard and the paper spec.
+    Coverage {
+        /// A source directory or a sealed .kbank file.
+        bank: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Paper spec instead of the bank's paper.toml.
+        #[arg(long, value_name = "paper.toml")]
+        spec: Option<PathBuf>,
+        /// Print the report as JSON (documented in the README).
+        #[arg(long)]
+        json: bool,
+        /// Also write a self-contained HTML report with charts.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// A cell is thin below this many times what one paper draws.
+        #[arg(long, default_value_t = 5.0)]
+        thin_factor: f64,
+        /// Papers in the trial batch used for the exposure figures (0: none).
+        #[arg(long, default_value_t = 1000)]
+        papers: u64,
     },
 }
 
@@ -254,6 +283,16 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen { output } => bank_cmd::keygen(&output),
+        Command::Audit(AuditCommand::Coverage { bank, key, spec, json, html, thin_factor, papers }) => {
+            crate::audit_cmd::coverage(
+                &bank,
+                &key,
+                spec.as_deref(),
+                json,
+                html.as_deref(),
+                kaoshi_engine::audit::CoverageOptions { thin_factor, papers, seed: 1 },
+            )
+        }
         Command::Log(LogCommand::Verify { data, head }) => crate::audit_cmd::log_verify(&data, head.as_deref()),
         Command::Log(LogCommand::Head { data }) => crate::audit_cmd::log_head(&data),
         Command::Log(LogCommand::Checkpoints { data }) => crate::audit_cmd::log_checkpoints(&data),

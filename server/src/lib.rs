@@ -13,6 +13,7 @@ pub mod bank_cmd;
 pub mod bank_files;
 pub mod batch;
 pub mod cli;
+pub mod coverage_report;
 pub mod error;
 pub mod events;
 pub mod grade_cmd;

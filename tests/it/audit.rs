@@ -146,3 +146,86 @@ fn the_ledger_lists_bank_use() {
         "{out}"
     );
 }
+
+mod coverage {
+    use kaoshi_engine::audit::{coverage, CoverageOptions};
+    use kaoshi_engine::bank::Status;
+    use kaoshi_engine::synth::{synth, SynthParams};
+    use std::process::Command;
+
+    #[test]
+    fn a_rich_bank_has_no_thin_cell_and_a_thin_one_is_named() {
+        let rich = synth(SynthParams { items: 20_000, modules: 6, seed: 3 }).expect("synth");
+        let report =
+            coverage(&rich.bank, rich.spec.as_ref(), CoverageOptions { papers: 200, ..CoverageOptions::default() });
+        assert!(report.verdicts.iter().all(|v| v.level != "thin" && v.level != "fail"), "{:#?}", report.verdicts);
+        assert!(report.modules.iter().flat_map(|m| &m.cells).all(|c| c.papers_before_repeat >= 5.0));
+        let exposure = report.exposure.expect("exposure");
+        assert_eq!(exposure.papers, 200);
+        assert_eq!(exposure.histogram.iter().sum::<usize>(), exposure.items_used);
+
+        let thin = super::super::parse_dir(&super::super::sample("chinese-cook-5")).expect("bank");
+        let report = coverage(&thin.bank, thin.spec.as_ref(), CoverageOptions::default());
+        let e = report.verdicts.iter().find(|v| v.subject == "module E single").expect("module E singles are thin");
+        assert_eq!(e.level, "thin");
+        assert_eq!(e.message, "module E (热菜制作): 15 single items, a paper draws 8 → an item repeats every 1 papers: thin (want ≥ 5× per paper)");
+    }
+
+    #[test]
+    fn an_uncovered_core_point_fails_and_an_infeasible_spec_is_reported() {
+        let mut source = super::super::parse_dir(&super::super::sample("electrician-4")).expect("bank");
+        for item in source.bank.items.iter_mut().filter(|i| i.point == "A01") {
+            item.status = Status::Retired;
+        }
+        let report =
+            coverage(&source.bank, source.spec.as_ref(), CoverageOptions { papers: 0, ..CoverageOptions::default() });
+        let v = report.verdicts.iter().find(|v| v.subject == "point A01").expect("A01");
+        assert_eq!(v.level, "fail");
+        assert!(v.message.contains("importance X"), "{}", v.message);
+        assert_eq!(report.verdicts[0].level, "fail", "failures come first");
+
+        let cook_spec = super::super::parse_dir(&super::super::sample("chinese-cook-5")).expect("b").spec;
+        let report = coverage(&source.bank, cook_spec.as_ref(), CoverageOptions::default());
+        assert_eq!(report.spec.as_ref().map(|s| s.feasible), Some(false));
+        assert!(
+            report.verdicts.iter().any(|v| v.level == "fail" && v.message.contains("type short")),
+            "{:#?}",
+            report.verdicts
+        );
+        assert!(report.exposure.is_none());
+    }
+
+    #[test]
+    fn the_cli_writes_json_and_a_self_contained_html_report() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let html = tmp.path().join("report.html");
+        let out = Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+            .args([
+                "audit",
+                "coverage",
+                super::super::sample("electrician-4").to_str().expect("p"),
+                "--json",
+                "--papers",
+                "100",
+                "--html",
+                html.to_str().expect("p"),
+            ])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        for key in ["bank", "modules", "difficulty", "spec", "verdicts", "exposure"] {
+            assert!(json.get(key).is_some(), "--json lacks `{key}`");
+        }
+        assert_eq!(json["bank"]["id"], "electrician-4");
+        assert_eq!(json["modules"][0]["cells"][0]["item_type"], "single");
+        let page = std::fs::read_to_string(&html).expect("html");
+        assert!(
+            page.contains("<svg") && page.matches("<svg").count() >= 4,
+            "charts: weights, points, difficulty, exposure"
+        );
+        let without_namespace = page.replace("http://www.w3.org/2000/svg", "");
+        assert!(!without_namespace.contains("http"), "no external assets");
+        assert!(!page.contains("<script") && !page.contains("<link"), "self-contained");
+    }
+}
