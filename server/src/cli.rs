@@ -51,6 +51,9 @@ enum Command {
     /// Audits for bureaus.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Batch archives kept for years.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Score objective items: papers.jsonl + responses.jsonl → results.jsonl.
     Grade {
         /// A source directory or a sealed .kbank file.
@@ -125,6 +128,29 @@ enum BatchCommand {
         /// Exam time in seconds instead of the spec's duration (drills, tests).
         #[arg(long)]
         duration_seconds: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ArchiveCommand {
+    /// Write one file with everything about a batch and a manifest of hashes.
+    Export {
+        /// Data directory.
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// Batch id.
+        #[arg(long)]
+        batch: String,
+        /// The archive file.
+        #[arg(short = 'o', value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Check an archive's hashes and event chain; with the key, re-grade it.
+    Verify {
+        /// The archive file.
+        file: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
     },
 }
 
@@ -293,6 +319,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 kaoshi_engine::audit::CoverageOptions { thin_factor, papers, seed: 1 },
             )
         }
+        Command::Archive(ArchiveCommand::Export { data, batch, output }) => {
+            crate::audit_cmd::archive_export(&data, &batch, &output)
+        }
+        Command::Archive(ArchiveCommand::Verify { file, key }) => crate::audit_cmd::archive_verify(&file, &key),
         Command::Log(LogCommand::Verify { data, head }) => crate::audit_cmd::log_verify(&data, head.as_deref()),
         Command::Log(LogCommand::Head { data }) => crate::audit_cmd::log_head(&data),
         Command::Log(LogCommand::Checkpoints { data }) => crate::audit_cmd::log_checkpoints(&data),

@@ -32,17 +32,29 @@ pub struct Event {
     pub hash: String,
 }
 
-/// Hash of an event given its predecessor's hash.
-pub fn event_hash(e: &Event) -> String {
+/// Hash of an event's body (everything but `prev` and `hash`).
+pub fn body_hash(e: &Event) -> String {
     let body = serde_json::json!({
         "seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind,
         "batch": e.batch, "ticket": e.ticket, "detail": e.detail,
     });
+    blake3::derive_key("kaoshi event body v1", body.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Chain hash from the predecessor's hash and a body hash. Chaining over the
+/// body hash lets an archive carry other batches' events as stubs
+/// (`seq`, `prev`, `body_hash`, `hash`) and still prove continuity.
+pub fn chain_hash(prev: &str, body_hash: &str) -> String {
     let mut h = blake3::Hasher::new_derive_key("kaoshi event v1");
-    h.update(e.prev.as_bytes());
+    h.update(prev.as_bytes());
     h.update(b"\n");
-    h.update(body.to_string().as_bytes());
+    h.update(body_hash.as_bytes());
     h.finalize().to_hex().to_string()
+}
+
+/// Hash of an event given its predecessor's hash.
+pub fn event_hash(e: &Event) -> String {
+    chain_hash(&e.prev, &body_hash(e))
 }
 
 /// Appends events in order, keeping the chain head.

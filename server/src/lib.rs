@@ -6,6 +6,7 @@
 pub mod api_proctor;
 pub mod api_seat;
 pub mod app;
+pub mod archive;
 pub mod assemble_cmd;
 pub mod audit_cmd;
 pub mod auth;

@@ -229,3 +229,60 @@ mod coverage {
         assert!(!page.contains("<script") && !page.contains("<link"), "self-contained");
     }
 }
+
+mod archive {
+    use std::process::Command;
+
+    fn kaoshi(args: &[&str]) -> (bool, String) {
+        let o = Command::new(env!("CARGO_BIN_EXE_kaoshi")).args(args).output().expect("run");
+        (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    }
+
+    #[test]
+    fn an_archive_verifies_regrades_and_fails_on_any_changed_byte() {
+        let m = super::super::marking::marked_batch();
+        let (data, key) = (m.data.clone(), m.key.clone());
+        m.server.kill();
+        let file = m._tmp.path().join("quick.kar");
+        let (ok, out) = kaoshi(&[
+            "archive",
+            "export",
+            "--data",
+            data.to_str().expect("p"),
+            "--batch",
+            "quick",
+            "-o",
+            file.to_str().expect("p"),
+        ]);
+        assert!(ok, "{out}");
+        let f = file.to_str().expect("p");
+        let (ok, out) = kaoshi(&["archive", "verify", f, "--key-file", &key]);
+        assert!(ok, "{out}");
+        assert!(out.contains("re-graded 2 answer sheets from the archive: every stored result reproduced"), "{out}");
+        let (ok, out) = kaoshi(&["archive", "verify", f]);
+        assert!(ok && out.contains("not re-graded"), "{out}");
+
+        let original = std::fs::read(&file).expect("read");
+        let text = String::from_utf8(original.clone()).expect("utf8");
+        assert!(text
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("\"format\":\"kaoshi-archive\"") && l.contains("\"version\":1")));
+        for section in
+            ["\"section\":\"answer\"", "\"section\":\"marking\"", "\"section\":\"event\"", "\"section\":\"bank\""]
+        {
+            assert!(text.contains(section), "the archive lacks {section}");
+        }
+        // One changed byte anywhere — an answer, a score, the manifest — fails.
+        let answer = text.find("\"section\":\"answer\"").expect("answer") + 40;
+        for pos in [answer, original.len() / 3, original.len() / 2, original.len() - 20] {
+            let mut damaged = original.clone();
+            damaged[pos] = if damaged[pos] == b'1' { b'2' } else { b'1' };
+            let bad = m._tmp.path().join(format!("bad-{pos}.kar"));
+            std::fs::write(&bad, &damaged).expect("write");
+            let (ok, out) = kaoshi(&["archive", "verify", bad.to_str().expect("p"), "--key-file", &key]);
+            assert!(!ok, "a changed byte at {pos} went unnoticed: {out}");
+            assert!(out.lines().last().is_some_and(|l| l.starts_with("error: ")), "{out}");
+        }
+    }
+}

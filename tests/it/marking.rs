@@ -29,18 +29,18 @@ fn add_staff(data: &Path, user: &str, role: &str, org: Option<&str>) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-struct Marked {
-    _tmp: tempfile::TempDir,
-    data: std::path::PathBuf,
-    key: String,
-    server: Server,
-    leader: String,
-    admin: String,
+pub struct Marked {
+    pub _tmp: tempfile::TempDir,
+    pub data: std::path::PathBuf,
+    pub key: String,
+    pub server: Server,
+    pub leader: String,
+    pub admin: String,
 }
 
 /// Two candidates (organisations 单位0 and 单位1) hand in short answers; three
 /// markers (m1 of 单位0) and a leader mark everything.
-fn marked_batch() -> Marked {
+pub fn marked_batch() -> Marked {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     let (people, key) = quick_batch_of(tmp.path(), &data, 2, 3600, "chinese-cook-5");
