@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::events::{EventLog, NewEvent};
 use crate::seat::{SeatRecord, Status};
 use crate::store::{tree, Store};
-use crate::{api_proctor, api_seat, marking_api, results, web};
+use crate::{api_proctor, api_seat, marking_api, metrics, results, web};
 use anyhow::{Context, Result};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
@@ -276,6 +276,10 @@ pub fn router(app: AppState) -> Router {
         .route("/api/admin/batches/{id}/publish", post(results::publish))
         .route("/api/admin/batches/{id}/appeals", post(results::appeal))
         .route("/api/admin/batches/{id}/export/{file}", get(results::export))
+        .route("/api/admin/batches/{id}/archive", get(results::archive))
+        .route("/api/admin/batches/{id}/certificate-uploads", post(metrics::uploaded))
+        .route("/api/admin/occupations", post(metrics::register))
+        .route("/api/audit/metrics", get(metrics::metrics))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(app)
 }

@@ -21,6 +21,7 @@ pub mod grade_cmd;
 pub mod keys;
 pub mod load;
 pub mod marking_api;
+pub mod metrics;
 mod progress;
 pub mod results;
 pub mod seat;

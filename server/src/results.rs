@@ -479,3 +479,22 @@ pub async fn export(
     let disposition = format!("attachment; filename=\"{id}-{file}\"");
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
+
+/// `GET /api/admin/batches/{id}/archive` (admin, auditor): the batch archive.
+pub async fn archive(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let user = staff_of(&app, auth::bearer(&headers), &["admin", "auditor"])?;
+    app.batch(&id)?;
+    app.event(&format!("staff:{user}"), "export", &id, None, json!({"file": "archive"}))?;
+    let bytes = crate::archive::export(&app.store, &id, now_ms())?;
+    app.store.durable().await?;
+    let disposition = format!("attachment; filename=\"{id}.kar\"");
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        bytes,
+    )
+        .into_response())
+}

@@ -245,6 +245,59 @@ fn two_markers_and_a_leader_through_arbitration_to_publication() {
     assert!(items.lines().next().is_some_and(|h| h.contains("难度(得分率P)") && h.contains("区分度(D)")), "{items}");
     assert!(items.lines().count() > 40, "a row per item drawn");
 
+    // Bureau metrics: exam-open rate, pass rate with its flag, upload ratio.
+    for (code, name, level) in [("4-03-02-01", "中式烹调师", "5"), ("6-31-01-03", "电工", "4")] {
+        let (c, body) = call(
+            "POST",
+            &format!("{b}/api/admin/occupations"),
+            Some(&m.admin),
+            Some(json!({"code": code, "name": name, "level": level})),
+        );
+        assert_eq!(c, 200, "{body}");
+    }
+    let (c, metrics) = call("GET", &format!("{b}/api/audit/metrics"), Some(&m.admin), None);
+    assert_eq!(c, 200, "{metrics}");
+    assert_eq!(metrics["exam_open_rate"], 0.5, "one of two registered occupations examined: {metrics}");
+    let cook = metrics["pass_rates"]
+        .as_array()
+        .expect("rates")
+        .iter()
+        .find(|r| r["occupation_code"] == "4-03-02-01")
+        .cloned()
+        .expect("cook");
+    assert_eq!(cook["sat"], 2);
+    let rate = cook["pass_rate"].as_f64().expect("rate");
+    assert_eq!(cook["flag"].is_string(), !(0.30..=0.95).contains(&rate), "{cook}");
+    let issued = metrics["certificates_issued"].as_u64().expect("issued");
+    if issued > 0 {
+        assert_eq!(
+            call(
+                "POST",
+                &format!("{b}/api/admin/batches/quick/certificate-uploads"),
+                Some(&m.admin),
+                Some(json!({"count": issued, "reference": "GW-2026-001"}))
+            )
+            .0,
+            200
+        );
+        assert_eq!(call("GET", &format!("{b}/api/audit/metrics"), Some(&m.admin), None).1["upload_ratio"], 1.0);
+    } else {
+        assert!(metrics["upload_ratio"].is_null());
+    }
+    assert_eq!(
+        call("GET", &format!("{b}/api/audit/metrics"), Some(&m.leader), None).0,
+        403,
+        "metrics are for auditors"
+    );
+    let mut archive = Vec::new();
+    let resp = ureq::get(&format!("{b}/api/admin/batches/quick/archive"))
+        .set("Authorization", &format!("Bearer {}", m.admin))
+        .call()
+        .expect("archive");
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut archive).expect("archive");
+    let verified = kaoshi_server::archive::verify(&archive, None).expect("the downloaded archive verifies");
+    assert_eq!(verified.batch, "quick");
+
     // An appeal during the notice sends the candidate's marks back to recheck.
     let (code, body) = call(
         "POST",
