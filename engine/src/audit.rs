@@ -82,6 +82,8 @@ pub struct ModuleCoverage {
     pub bank_share: f64,
     /// Active items by type.
     pub by_type: TypeCounts,
+    /// Active items by difficulty 1–5.
+    pub by_difficulty: [usize; 5],
     /// Evaluation points.
     pub points: Vec<PointCoverage>,
     /// Cells a paper draws from.
@@ -169,12 +171,14 @@ pub fn coverage(bank: &Bank, spec: Option<&PaperSpec>, opts: CoverageOptions) ->
     let active: Vec<_> = bank.items.iter().filter(|i| i.status == Status::Active).collect();
     let mut difficulty = [0usize; 5];
     let mut cells = vec![[0usize; 4]; bank.modules.len()];
+    let mut module_difficulty = vec![[0usize; 5]; bank.modules.len()];
     let mut points: std::collections::HashMap<&str, TypeCounts> = std::collections::HashMap::new();
     for item in &active {
         difficulty[usize::from(item.difficulty.clamp(1, 5)) - 1] += 1;
         let t = type_index(item.item_type());
         if let Some(&m) = point_module.get(item.point.as_str()) {
             cells[m][t] += 1;
+            module_difficulty[m][usize::from(item.difficulty.clamp(1, 5)) - 1] += 1;
         }
         points.entry(item.point.as_str()).or_default()[t] += 1;
     }
@@ -260,6 +264,7 @@ pub fn coverage(bank: &Bank, spec: Option<&PaperSpec>, opts: CoverageOptions) ->
                 active: active_m,
                 bank_share: active_m as f64 / total_active * 100.0,
                 by_type: cells[m],
+                by_difficulty: module_difficulty[m],
                 points: pts,
                 cells: cell_list,
             }

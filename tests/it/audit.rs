@@ -219,6 +219,13 @@ mod coverage {
         }
         assert_eq!(json["bank"]["id"], "electrician-4");
         assert_eq!(json["modules"][0]["cells"][0]["item_type"], "single");
+        let module_a: u64 = json["modules"][0]["by_difficulty"]
+            .as_array()
+            .expect("by_difficulty")
+            .iter()
+            .filter_map(serde_json::Value::as_u64)
+            .sum();
+        assert_eq!(json["modules"][0]["active"].as_u64(), Some(module_a));
         let page = std::fs::read_to_string(&html).expect("html");
         assert!(
             page.contains("<svg") && page.matches("<svg").count() >= 4,
