@@ -46,10 +46,17 @@ pub fn staff_of(app: &AppState, token: Option<&str>, roles: &[&str]) -> Result<S
 const PROCTORS: &[&str] = &["admin", "proctor"];
 
 /// `POST /api/staff/login`.
-pub async fn login(State(app): State<AppState>, Json(body): Json<LoginBody>) -> Result<Json<Value>, AppError> {
+pub async fn login(
+    State(app): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Json(body): Json<LoginBody>,
+) -> Result<Json<Value>, AppError> {
+    let ip = format!("ip:{}", peer.ip());
+    app.check_failures(&ip, false)?;
     app.check_failures(&format!("staff:{}", body.user), false)?;
     let staff: Option<Staff> = app.store.get(tree::STAFF, &body.user)?;
     let Some(staff) = staff.filter(|s| auth::verify_password(&body.password, &s.password_hash)) else {
+        app.check_failures(&ip, true)?;
         app.check_failures(&format!("staff:{}", body.user), true)?;
         return Err(AppError::BadRequest("user name or password is wrong".into()));
     };

@@ -6,13 +6,14 @@ use crate::auth::{self, Session};
 use crate::error::AppError;
 use crate::seat::{SeatRecord, Status};
 use crate::store::tree;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use kaoshi_engine::bank::ItemBody;
 use kaoshi_engine::grade::parse_response;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// A saved answer.
@@ -52,6 +53,7 @@ fn seat_of(app: &AppState, headers: &HeaderMap) -> Result<(Arc<LoadedBatch>, Str
             }
             Ok((loaded, ticket))
         }
+        Some((_, Session::Staff { expires, .. })) if expires < now_ms() => Err(AppError::Unauthorized),
         Some(_) => Err(AppError::Forbidden("a staff token cannot act as a seat".into())),
         None => Err(AppError::Unauthorized),
     }
@@ -77,10 +79,17 @@ fn expire_if_due(app: &AppState, batch: &LoadedBatch, seat: &mut SeatRecord) -> 
 }
 
 /// `POST /api/seat/login`.
-pub async fn login(State(app): State<AppState>, Json(body): Json<LoginBody>) -> Result<Json<Value>, AppError> {
+pub async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(body): Json<LoginBody>,
+) -> Result<Json<Value>, AppError> {
+    let ip = format!("ip:{}", peer.ip());
+    app.check_failures(&ip, false)?;
     app.check_failures(&format!("ticket:{}", body.ticket), false)?;
     let found = app.batches.values().find_map(|b| app.seat(&b.batch.id, &body.ticket).ok().map(|s| (b.clone(), s)));
     let Some((batch, _)) = found.filter(|(_, s)| s.id_number == body.id_number) else {
+        app.check_failures(&ip, true)?;
         app.check_failures(&format!("ticket:{}", body.ticket), true)?;
         return Err(AppError::BadRequest("ticket number or identity number is wrong".into()));
     };

@@ -19,8 +19,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Server time, Unix milliseconds. The only clock the exam uses.
+///
+/// Read once from the wall clock when the process starts, then advanced by
+/// the monotonic clock: a wall-clock jump while the server runs (NTP step,
+/// an operator's `date`) neither gives nor takes exam time. Across restarts
+/// the time used is persisted per seat and the outage is not charged.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    static ANCHOR: std::sync::OnceLock<(i64, std::time::Instant)> = std::sync::OnceLock::new();
+    let (wall, mono) = ANCHOR.get_or_init(|| {
+        let wall = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        (wall, std::time::Instant::now())
+    });
+    wall + mono.elapsed().as_millis() as i64
 }
 
 /// A batch with its bank open in memory.
@@ -174,16 +184,17 @@ impl App {
         )
     }
 
-    /// Counts a failed login for `key`; `Err` once the limit for this minute is reached.
+    /// Counts a failed login for `key` (a ticket, a user or an address);
+    /// `Err` once `limit` failures were counted this minute.
     pub fn check_failures(&self, key: &str, failed: bool) -> Result<(), AppError> {
-        const LIMIT: u32 = 10;
+        let limit: u32 = if key.starts_with("ip:") { 30 } else { 10 };
         let minute = now_ms() / 60_000;
         let mut map = self.failures.lock().map_err(|_| anyhow::anyhow!("lock poisoned"))?;
         let entry = map.entry(key.to_string()).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }
-        if entry.1 >= LIMIT {
+        if entry.1 >= limit {
             return Err(AppError::TooMany("too many failed logins: wait a minute or ask a proctor".into()));
         }
         if failed {
@@ -249,8 +260,16 @@ pub async fn run_timer(app: AppState) {
     }
 }
 
+/// Largest request body accepted (a short answer is at most 20,000 characters).
+pub const MAX_BODY: usize = 128 * 1024;
+
+/// Longest time a request may take (the event stream excepted).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The router.
 pub fn router(app: AppState) -> Router {
+    // The proctors' event stream is long-lived: it is outside the timeout.
+    let stream = Router::new().route("/api/proctor/batches/{id}/stream", get(api_proctor::stream));
     Router::new()
         .route("/", get(web::index))
         .route("/seat", get(web::seat_page))
@@ -264,7 +283,6 @@ pub fn router(app: AppState) -> Router {
         .route("/api/staff/login", post(api_proctor::login))
         .route("/api/proctor/batches", get(api_proctor::batches))
         .route("/api/proctor/batches/{id}/seats", get(api_proctor::seats))
-        .route("/api/proctor/batches/{id}/stream", get(api_proctor::stream))
         .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(api_proctor::action))
         .route("/marking", get(web::marking_page))
         .route("/api/marking/batches/{id}/next", get(marking_api::next))
@@ -280,6 +298,11 @@ pub fn router(app: AppState) -> Router {
         .route("/api/admin/batches/{id}/certificate-uploads", post(metrics::uploaded))
         .route("/api/admin/occupations", post(metrics::register))
         .route("/api/audit/metrics", get(metrics::metrics))
-        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .merge(stream)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
 }

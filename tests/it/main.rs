@@ -1,5 +1,6 @@
 //! End-to-end and cross-crate tests of kaoshi, one module per area.
 
+mod access;
 mod arb;
 mod assemble;
 mod audit;
