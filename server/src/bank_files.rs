@@ -88,3 +88,31 @@ pub fn load_bank(path: &Path, key: &KeyArgs) -> Result<BankSource> {
     let secret = key.require(&format!("{} is a sealed bank and", path.display()))?;
     seal::open(&bytes, &secret.unlock()).with_context(|| format!("cannot open {}", path.display()))
 }
+
+/// Opens sealed bank bytes and puts the attempt on the event log either way:
+/// `bank_open` (who, which bank, why) or `bank_open_refused` (who, what, the error).
+pub fn open_logged(
+    log: &crate::events::EventLog,
+    bytes: &[u8],
+    unlock: &kaoshi_engine::seal::Unlock<'_>,
+    actor: &str,
+    what: &str,
+    reason: &str,
+) -> Result<kaoshi_engine::BankSource> {
+    let now = crate::app::now_ms();
+    match seal::open(bytes, unlock) {
+        Ok(source) => {
+            let detail = serde_json::json!({"bank": source.bank.meta.id, "bank_hash": kaoshi_engine::BankHash::of(&source.bank).to_hex(), "file": what, "reason": reason});
+            log.append(now, crate::events::NewEvent { actor, kind: "bank_open", batch: None, ticket: None, detail })?;
+            Ok(source)
+        }
+        Err(e) => {
+            let detail = serde_json::json!({"file": what, "reason": reason, "error": e.to_string()});
+            log.append(
+                now,
+                crate::events::NewEvent { actor, kind: "bank_open_refused", batch: None, ticket: None, detail },
+            )?;
+            Err(anyhow::anyhow!("cannot open {what}: {e}"))
+        }
+    }
+}

@@ -48,13 +48,24 @@ pub fn batch_create(a: BatchArgs<'_>) -> Result<()> {
     let start = batch::parse_time(a.start)?;
     let roster = batch::read_roster(a.roster)?;
     let secret = a.key.require("storing a bank for a batch")?;
+    let store = Store::open(a.data)?;
+    let log = EventLog::open(store.clone())?;
     let (source, sealed) = if a.bank.is_dir() {
         let source = load_bank(a.bank, a.key)?;
         let sealed = seal::seal(&source, &secret.lock(), &mut rand::rngs::OsRng)?;
         (source, sealed)
     } else {
         let sealed = std::fs::read(a.bank).with_context(|| format!("cannot read {}", a.bank.display()))?;
-        (seal::open(&sealed, &secret.unlock()).with_context(|| format!("cannot open {}", a.bank.display()))?, sealed)
+        let opened = crate::bank_files::open_logged(
+            &log,
+            &sealed,
+            &secret.unlock(),
+            "cli",
+            &a.bank.display().to_string(),
+            "batch create",
+        );
+        store.flush()?;
+        (opened?, sealed)
     };
     let spec = match a.spec {
         Some(p) => {
@@ -63,8 +74,6 @@ pub fn batch_create(a: BatchArgs<'_>) -> Result<()> {
         }
         None => source.spec.clone().ok_or_else(|| anyhow!("the bank has no paper.toml: give --spec"))?,
     };
-    let store = Store::open(a.data)?;
-    let log = EventLog::open(store.clone())?;
     let id = a.id.map(str::to_string).unwrap_or_else(|| chrono::Local::now().format("batch-%Y%m%d-%H%M%S").to_string());
     let batch = batch::create(
         &store,

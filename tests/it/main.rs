@@ -6,6 +6,7 @@ mod assemble;
 mod audit;
 mod browser;
 mod cli;
+mod corrupt;
 mod crash;
 mod grade;
 mod marking;
