@@ -37,8 +37,10 @@ pub struct LoginBody {
 /// Save body.
 #[derive(Deserialize)]
 pub struct SaveBody {
-    response: Option<String>,
-    seq: u64,
+    /// The response (displayed letters or text); `None` clears.
+    pub response: Option<String>,
+    /// The seat's sequence number.
+    pub seq: u64,
 }
 
 /// The batch and ticket of a seat token; older tokens of the seat are void.

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod coverage_report;
 pub mod error;
 pub mod events;
+pub mod fuzzing;
 pub mod grade_cmd;
 pub mod keys;
 pub mod load;

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod corrupt;
 mod crash;
+mod fuzz_corpus;
 mod grade;
 mod marking;
 mod roundtrip;
