@@ -81,6 +81,14 @@ pub fn sampled(code: &str, share: f64) -> bool {
     f64::from(h.as_bytes()[0]) < share * 256.0
 }
 
+impl MarkingRecord {
+    /// Whether the leader must recheck it: arbitrated, appealed, or in the
+    /// sample of `share`, and not rechecked yet.
+    pub fn due_for_recheck(&self, share: f64) -> bool {
+        self.marking.needs_recheck(self.appealed || sampled(&self.code, share))
+    }
+}
+
 fn find(app: &AppState, batch: &str, code: &str) -> Result<(String, MarkingRecord), AppError> {
     records(app, batch)?
         .into_iter()
@@ -225,12 +233,22 @@ pub async fn arbitrations(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    staff_of(&app, auth::bearer(&headers), LEADERS)?;
-    let batch = app.batch(&id)?;
-    let list: Result<Vec<Value>, AppError> = records(&app, &id)?
+    leader_list(&app, &headers, &id, |r, _| r.marking.stage() == Stage::Leader)
+}
+
+/// The responses a leader sees for which `wanted` holds, with their marks.
+fn leader_list(
+    app: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    wanted: impl Fn(&MarkingRecord, &LoadedBatch) -> bool,
+) -> Result<Json<Value>, AppError> {
+    staff_of(app, auth::bearer(headers), LEADERS)?;
+    let batch = app.batch(id)?;
+    let list: Result<Vec<Value>, AppError> = records(app, id)?
         .iter()
-        .filter(|(_, r)| r.marking.stage() == Stage::Leader)
-        .map(|(_, r)| task_json(&app, &batch, r, true))
+        .filter(|(_, r)| wanted(r, &batch))
+        .map(|(_, r)| task_json(app, &batch, r, true))
         .collect();
     Ok(Json(json!(list?)))
 }
@@ -252,14 +270,7 @@ pub async fn recheck_queue(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    staff_of(&app, auth::bearer(&headers), LEADERS)?;
-    let batch = app.batch(&id)?;
-    let list: Result<Vec<Value>, AppError> = records(&app, &id)?
-        .iter()
-        .filter(|(_, r)| r.marking.needs_recheck(r.appealed || sampled(&r.code, batch.batch.recheck_share)))
-        .map(|(_, r)| task_json(&app, &batch, r, true))
-        .collect();
-    Ok(Json(json!(list?)))
+    leader_list(&app, &headers, &id, |r, batch| r.due_for_recheck(batch.batch.recheck_share))
 }
 
 /// `POST /api/marking/batches/{id}/recheck {"code","score","reason"}`: a changed score needs a reason.

@@ -7,7 +7,7 @@ use crate::api_proctor::staff_of;
 use crate::app::{now_ms, AppState, LoadedBatch};
 use crate::auth;
 use crate::error::AppError;
-use crate::marking_api::{records, sampled, MarkingRecord};
+use crate::marking_api::{records, MarkingRecord};
 use crate::seat::{SeatRecord, Status};
 use crate::store::tree;
 use axum::extract::{Path, State};
@@ -100,9 +100,7 @@ pub fn totals(app: &AppState, batch: &LoadedBatch) -> Result<Totals, AppError> {
                     if resolved.is_none() {
                         t.unmarked += 1;
                     }
-                    if r.is_some_and(|r| {
-                        r.marking.needs_recheck(r.appealed || sampled(&r.code, batch.batch.recheck_share))
-                    }) {
+                    if r.is_some_and(|r| r.due_for_recheck(batch.batch.recheck_share)) {
                         t.recheck_due += 1;
                     }
                     resolved

@@ -3,31 +3,10 @@
 //! expected allow or deny for each cell. No response to a candidate carries an
 //! answer key, a reference answer or a rubric.
 
-use super::serve::{call, quick_batch, seat_login, staff_login, Server};
+use super::serve::{add_staff, call, quick_batch, seat_login, staff_login, Server};
 use kaoshi_server::auth::{token_hash, Session};
 use kaoshi_server::store::{tree, Store};
 use serde_json::{json, Value};
-use std::process::Command;
-
-fn add_staff(data: &std::path::Path, user: &str, role: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kaoshi"))
-        .args([
-            "staff",
-            "add",
-            "--data",
-            data.to_str().expect("p"),
-            "--user",
-            user,
-            "--role",
-            role,
-            "--password-env",
-            "PW",
-        ])
-        .env("PW", "access-pass-1")
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
 
 fn keys(v: &Value, out: &mut Vec<String>) {
     match v {
@@ -46,7 +25,7 @@ fn every_endpoint_as_every_role() {
     let data = tmp.path().join("data");
     let (people, key) = quick_batch(tmp.path(), &data, 3, 3600);
     for (user, role) in [("mk", "marker"), ("ld", "leader"), ("au", "auditor"), ("ad", "admin")] {
-        add_staff(&data, user, role);
+        add_staff(&data, user, role, "access-pass-1", None);
     }
     // A staff session that expired yesterday.
     let expired = "ab".repeat(32);

@@ -2,32 +2,9 @@
 //! arbitration, recusal, recheck, score totalling, publication, exports, and
 //! a tampered stored mark caught by totalling.
 
-use super::serve::{call, quick_batch_of, staff_login, start_exam, Server};
+use super::serve::{add_staff, call, quick_batch_of, staff_login, start_exam, Server};
 use serde_json::json;
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Command;
-
-fn add_staff(data: &Path, user: &str, role: &str, org: Option<&str>) {
-    let mut args = vec![
-        "staff",
-        "add",
-        "--data",
-        data.to_str().expect("p"),
-        "--user",
-        user,
-        "--role",
-        role,
-        "--password-env",
-        "KAOSHI_PW",
-    ];
-    if let Some(o) = org {
-        args.extend(["--organisation", o]);
-    }
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_kaoshi")).args(&args).env("KAOSHI_PW", "secret-pass-1").output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
 
 pub struct Marked {
     pub _tmp: tempfile::TempDir,
@@ -44,11 +21,11 @@ pub fn marked_batch() -> Marked {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     let (people, key) = quick_batch_of(tmp.path(), &data, 2, 3600, "chinese-cook-5");
-    add_staff(&data, "m1", "marker", Some("单位0"));
-    add_staff(&data, "m2", "marker", None);
-    add_staff(&data, "m3", "marker", None);
-    add_staff(&data, "lead", "leader", None);
-    add_staff(&data, "boss", "admin", None);
+    add_staff(&data, "m1", "marker", "secret-pass-1", Some("单位0"));
+    add_staff(&data, "m2", "marker", "secret-pass-1", None);
+    add_staff(&data, "m3", "marker", "secret-pass-1", None);
+    add_staff(&data, "lead", "leader", "secret-pass-1", None);
+    add_staff(&data, "boss", "admin", "secret-pass-1", None);
     let key = key.to_str().expect("p").to_string();
     let server = Server::start(&data, &["--key-file", &key]);
     let b = server.base.clone();

@@ -497,3 +497,28 @@ fn acknowledged_saves_survive_kill_9() {
     }
     assert_eq!(lost, 0, "acknowledged saves lost after kill -9 (of {total} acknowledged)");
 }
+
+/// Adds a staff account through the CLI, optionally with an organisation.
+pub fn add_staff(data: &Path, user: &str, role: &str, password: &str, organisation: Option<&str>) {
+    let mut args = vec![
+        "staff",
+        "add",
+        "--data",
+        data.to_str().expect("p"),
+        "--user",
+        user,
+        "--role",
+        role,
+        "--password-env",
+        "KAOSHI_TEST_STAFF_PW",
+    ];
+    if let Some(o) = organisation {
+        args.extend(["--organisation", o]);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+        .args(&args)
+        .env("KAOSHI_TEST_STAFF_PW", password)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
