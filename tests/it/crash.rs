@@ -10,8 +10,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Rounds in CI; a longer documented run sets `KAOSHI_CRASH_ROUNDS`.
 const ROUNDS: usize = 20;
 const SEATS: usize = 12;
+
+fn rounds() -> usize {
+    std::env::var("KAOSHI_CRASH_ROUNDS").ok().and_then(|r| r.parse().ok()).filter(|&r| r >= ROUNDS).unwrap_or(ROUNDS)
+}
 
 struct Ack {
     seq: u64,
@@ -34,7 +39,8 @@ fn acknowledged_saves_and_remaining_time_survive_repeated_kill_9() {
     let mut last_seq: HashMap<String, u64> = HashMap::new();
     let mut total_acked = 0usize;
 
-    for round in 0..ROUNDS {
+    let rounds = rounds();
+    for round in 0..rounds {
         let b = server.base.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let handles: Vec<_> = seats
@@ -142,5 +148,5 @@ fn acknowledged_saves_and_remaining_time_survive_repeated_kill_9() {
             assert!((paused - 1..=paused).contains(&resumed), "resuming charged time: {paused} → {resumed}");
         }
     }
-    assert!(total_acked > ROUNDS * SEATS, "too few saves to prove anything: {total_acked}");
+    assert!(total_acked > rounds * SEATS, "too few saves to prove anything: {total_acked}");
 }
