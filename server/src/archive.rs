@@ -22,7 +22,6 @@ use anyhow::{anyhow, bail, Context, Result};
 use kaoshi_engine::assemble::{Paper, PaperItem};
 use kaoshi_engine::bank::ItemBody;
 use kaoshi_engine::grade::{encode_response, Grader};
-use kaoshi_engine::marking::resolve;
 use kaoshi_engine::seal::{self, Unlock};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -269,11 +268,7 @@ fn regrade(batch: &Batch, data: &HashMap<String, Vec<Value>>, unlock: &Unlock<'_
         for (pos, it) in paper.items.iter().enumerate() {
             let it: &PaperItem = it;
             let recount = match &bank.items[it.item as usize].body {
-                ItemBody::Short { max_score, .. } => marks.get(&(seat.ticket.clone(), pos)).and_then(|r| {
-                    resolve(&r.marking.marks, r.marking.arbitration.as_ref(), r.marking.tolerance)
-                        .1
-                        .map(|(s, _)| r.marking.rechecks.last().map_or(s, |c| c.score) / max_score * r.section_score)
-                }),
+                ItemBody::Short { .. } => marks.get(&(seat.ticket.clone(), pos)).and_then(MarkingRecord::paper_score),
                 _ => {
                     let response = answers.get(&(seat.ticket.clone(), pos)).cloned().flatten();
                     let byte = encode_response(bank, it, pos, response.as_deref())

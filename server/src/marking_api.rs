@@ -87,6 +87,13 @@ impl MarkingRecord {
     pub fn due_for_recheck(&self, share: f64) -> bool {
         self.marking.needs_recheck(self.appealed || sampled(&self.code, share))
     }
+
+    /// The final mark, resolved afresh from the stored marks by the 2+1+1
+    /// rule (and any recheck), scaled from the rubric's max score to the
+    /// item's paper score; `None` until final.
+    pub fn paper_score(&self) -> Option<f64> {
+        self.marking.final_score().map(|mark| mark / self.marking.max_score * self.section_score)
+    }
 }
 
 fn find(app: &AppState, batch: &str, code: &str) -> Result<(String, MarkingRecord), AppError> {
@@ -107,10 +114,9 @@ fn mark_error(e: MarkError) -> AppError {
 
 /// Writes a response's final score into the seat's stored result.
 pub fn settle(app: &AppState, batch: &LoadedBatch, record: &MarkingRecord) -> Result<(), AppError> {
-    let Some(mark) = record.marking.final_score() else { return Ok(()) };
+    let Some(score) = record.paper_score() else { return Ok(()) };
     let mut seat = app.seat(&batch.batch.id, &record.ticket)?;
     let Some(result) = seat.result.as_mut() else { return Ok(()) };
-    let score = mark / record.marking.max_score * record.section_score;
     if let Some(slot) = result.items.get_mut(record.pos) {
         *slot = Some(score);
     }

@@ -17,7 +17,6 @@ use axum::Json;
 use chrono::{Datelike, Duration as Days, FixedOffset, TimeZone, Weekday};
 use kaoshi_engine::bank::ItemBody;
 use kaoshi_engine::grade::{encode_response, Grader};
-use kaoshi_engine::marking::resolve;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -91,12 +90,9 @@ pub fn totals(app: &AppState, batch: &LoadedBatch) -> Result<Totals, AppError> {
         let mut total = 0.0;
         for (pos, (it, response)) in paper.items.iter().zip(&responses).enumerate() {
             let recount = match &bank.items[it.item as usize].body {
-                ItemBody::Short { max_score, .. } => {
+                ItemBody::Short { .. } => {
                     let r = marks.get(&(seat.ticket.clone(), pos));
-                    let resolved = r.and_then(|r| {
-                        let (_, res) = resolve(&r.marking.marks, r.marking.arbitration.as_ref(), r.marking.tolerance);
-                        res.map(|(s, _)| r.marking.rechecks.last().map_or(s, |c| c.score) / max_score * r.section_score)
-                    });
+                    let resolved = r.and_then(MarkingRecord::paper_score);
                     if resolved.is_none() {
                         t.unmarked += 1;
                     }
