@@ -1,0 +1,385 @@
+//! Turns a harvest into a bank: settles ids, places every item on an
+//! evaluation point of the blueprint (given, shipped in the input, or drafted
+//! from the source's categories), fills documented defaults, and runs every
+//! item through the engine's own validation so the written directory passes
+//! `kaoshi bank check`.
+
+use crate::draft::{Draft, Harvest, Location, Note, Skipped};
+use crate::text::normalize;
+use kaoshi_engine::bank::{
+    export, parse_blueprint, parse_items, parse_source, Bank, BankMeta, BankSource, Importance, Item, ItemBody,
+    ItemType, Level, Module, Point, SourceFiles,
+};
+use kaoshi_engine::diag::SourceError;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Difficulty given to items whose source has none.
+pub const DEFAULT_DIFFICULTY: u8 = 3;
+/// Point used for items that name none, when no blueprint is given.
+pub const UNSORTED_POINT: &str = "未分类";
+/// Module used for points whose source names no module, when no blueprint is given.
+pub const UNSORTED_MODULE: &str = "导入";
+
+/// How to build the bank.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `bank.toml` text to place items against (`--blueprint`); overrides one shipped in the input.
+    pub blueprint: Option<String>,
+    /// Evaluation point for items whose source names none (`--point`).
+    pub default_point: Option<String>,
+    /// Bank id for a drafted blueprint (`[a-z0-9-]`).
+    pub bank_id: String,
+    /// What was imported, for the drafted blueprint's title.
+    pub source_name: String,
+}
+
+/// The bank and the full account of the import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The bank (and a paper spec when the input shipped one).
+    pub source: BankSource,
+    /// Entries that did not become items, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Notes on imported items.
+    pub notes: Vec<Note>,
+    /// Whether bank.toml was drafted from the source (no blueprint given or shipped).
+    pub drafted_blueprint: bool,
+}
+
+impl Imported {
+    /// Items imported per type, in the usual order.
+    pub fn counts(&self) -> Vec<(ItemType, usize)> {
+        ItemType::ALL
+            .into_iter()
+            .map(|t| (t, self.source.bank.items.iter().filter(|i| i.item_type() == t).count()))
+            .collect()
+    }
+}
+
+/// Why no bank could be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BuildError {
+    /// The blueprint given (or shipped) is invalid.
+    #[error("blueprint: {0}")]
+    Blueprint(SourceError),
+    /// The `--point` names no point of the blueprint.
+    #[error("--point `{0}` is not an evaluation point of the blueprint (neither a code nor a name)")]
+    UnknownDefaultPoint(String),
+    /// Nothing could be imported.
+    #[error("no item could be imported ({} entries skipped)", .skipped.len())]
+    Nothing {
+        /// Everything that was skipped, with reasons.
+        skipped: Vec<Skipped>,
+    },
+    /// The assembled bank failed the engine's checks: a defect in the importer.
+    #[error("internal error: the imported bank does not validate: {0}")]
+    Internal(SourceError),
+}
+
+/// Builds the bank from what the readers found.
+pub fn build(harvest: Harvest, options: &Options) -> Result<Imported, BuildError> {
+    let Harvest { mut drafts, mut skipped, mut notes, blueprint: shipped, paper } = harvest;
+    drafts.iter_mut().for_each(normalize_texts);
+    let given = options.blueprint.clone().or(shipped);
+    let drafted_blueprint = given.is_none();
+    let (meta, modules, placed) = match given {
+        Some(text) => {
+            let (meta, modules) = parse_blueprint(&text).map_err(|d| BuildError::Blueprint(SourceError::new(d)))?;
+            let placed = place_on_blueprint(drafts, &modules, options, &mut skipped)?;
+            (meta, modules, placed)
+        }
+        None => draft_blueprint(drafts, options),
+    };
+    let items = settle(placed, &mut notes);
+    let (items, mut rejected) = validate(items, &modules);
+    skipped.append(&mut rejected);
+    if items.is_empty() {
+        return Err(BuildError::Nothing { skipped });
+    }
+    let spec = paper.and_then(|text| match kaoshi_engine::bank::parse_spec_file(&text) {
+        Ok(spec) => Some(spec),
+        Err(e) => {
+            notes.push(Note {
+                location: Location::new("paper.toml", None),
+                message: format!("the paper spec shipped with the input is invalid and was not imported: {e}"),
+            });
+            None
+        }
+    });
+    let source = BankSource { bank: Bank { meta, modules, items: items.into_iter().map(|(_, i)| i).collect() }, spec };
+    // The directory written must pass `bank check`; anything else is our defect.
+    let text = export(&source);
+    let files = SourceFiles {
+        bank_toml: &text.bank_toml,
+        paper_toml: text.paper_toml.as_deref(),
+        items_jsonl: &text.items_jsonl,
+    };
+    let source = parse_source(files).map_err(BuildError::Internal)?;
+    Ok(Imported { source, skipped, notes, drafted_blueprint })
+}
+
+/// Puts every text of a draft in the one plain form (see [`normalize`]).
+fn normalize_texts(draft: &mut Draft) {
+    draft.stem = normalize(&draft.stem);
+    match &mut draft.body {
+        ItemBody::Single { options, .. } | ItemBody::Multiple { options, .. } => {
+            options.iter_mut().for_each(|o| *o = normalize(o));
+        }
+        ItemBody::Short { reference, rubric, .. } => {
+            *reference = normalize(reference);
+            rubric.iter_mut().for_each(|p| p.point = normalize(&p.point));
+        }
+        ItemBody::Judge { .. } => {}
+    }
+}
+
+/// A draft with its point code settled.
+struct Placed {
+    draft: Draft,
+    point: String,
+}
+
+fn place_on_blueprint(
+    drafts: Vec<Draft>,
+    modules: &[Module],
+    options: &Options,
+    skipped: &mut Vec<Skipped>,
+) -> Result<Vec<Placed>, BuildError> {
+    let points: Vec<&Point> = modules.iter().flat_map(|m| &m.points).collect();
+    let resolve = |given: &str| -> Option<String> {
+        let given = given.trim();
+        let first_word = given.split_whitespace().next().unwrap_or("");
+        points
+            .iter()
+            .find(|p| p.code == given)
+            .or_else(|| points.iter().find(|p| p.name == given))
+            .or_else(|| points.iter().find(|p| p.code == first_word))
+            .map(|p| p.code.clone())
+    };
+    let default = match &options.default_point {
+        Some(p) => Some(resolve(p).ok_or_else(|| BuildError::UnknownDefaultPoint(p.clone()))?),
+        None => None,
+    };
+    let mut placed = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let point = match &draft.point {
+            Some(given) => match resolve(given) {
+                Some(code) => code,
+                None => {
+                    skipped.push(Skipped {
+                        location: draft.location.clone(),
+                        reason: format!(
+                            "evaluation point `{given}` is not in the blueprint (neither a code nor a name)"
+                        ),
+                    });
+                    continue;
+                }
+            },
+            None => match &default {
+                Some(code) => code.clone(),
+                None => {
+                    skipped.push(Skipped {
+                        location: draft.location.clone(),
+                        reason: "the source names no evaluation point; give one with --point".into(),
+                    });
+                    continue;
+                }
+            },
+        };
+        placed.push(Placed { draft, point });
+    }
+    Ok(placed)
+}
+
+/// Whether a source name can serve as a code as it is.
+fn code_like(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 24 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Drafts bank.toml from the source: one module per module name (category
+/// parent, 模块 column), one point per point name, weights by item share.
+fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Module>, Vec<Placed>) {
+    // module name → point names, in first-seen order
+    let mut order: Vec<(String, Vec<String>)> = Vec::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut point_module: HashMap<String, String> = HashMap::new();
+    let mut keyed = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let point = draft.point.clone().or_else(|| options.default_point.clone()).unwrap_or(UNSORTED_POINT.into());
+        let module = point_module
+            .entry(point.clone())
+            .or_insert_with(|| draft.module.clone().unwrap_or(UNSORTED_MODULE.into()))
+            .clone();
+        match order.iter_mut().find(|(m, _)| *m == module) {
+            Some((_, points)) if !points.contains(&point) => points.push(point.clone()),
+            Some(_) => {}
+            None => order.push((module.clone(), vec![point.clone()])),
+        }
+        *counts.entry(module).or_default() += 1;
+        keyed.push((point, draft));
+    }
+    let mut used = HashSet::new();
+    let mut code_for = |name: &str, prefix: &str, n: usize| -> String {
+        let code = if code_like(name) && !used.contains(name) { name.to_string() } else { format!("{prefix}{n:03}") };
+        let mut code = code;
+        while used.contains(&code) {
+            code.push('_');
+        }
+        used.insert(code.clone());
+        code
+    };
+    let total: usize = counts.values().sum();
+    // Weights in tenths of a percent so they add up to exactly 100.
+    let mut tenths: Vec<u64> =
+        order.iter().map(|(m, _)| ((counts[m] as f64 / total as f64) * 1000.0).round().max(1.0) as u64).collect();
+    let sum: u64 = tenths.iter().sum();
+    if let Some(biggest) = (0..tenths.len()).max_by_key(|&i| tenths[i]) {
+        tenths[biggest] = (tenths[biggest] + 1000).saturating_sub(sum);
+    }
+    let mut codes: HashMap<String, String> = HashMap::new();
+    let mut modules = Vec::with_capacity(order.len());
+    for (i, (module, points)) in order.iter().enumerate() {
+        let code = code_for(module, "M", i + 1);
+        let points = points
+            .iter()
+            .enumerate()
+            .map(|(j, p)| {
+                let pcode = code_for(p, &format!("{code}-P"), j + 1);
+                codes.insert(p.clone(), pcode.clone());
+                Point { code: pcode, name: p.clone(), importance: Importance::Y }
+            })
+            .collect();
+        modules.push(Module { code, name: module.clone(), weight: tenths[i] as f64 / 10.0, points });
+    }
+    let meta = BankMeta {
+        id: options.bank_id.clone(),
+        title: format!("导入题库：{}", options.source_name),
+        occupation_code: "0-00-00-00".into(),
+        occupation: "待定".into(),
+        level: Level::Five,
+        version: 1,
+        standard: "待定：按国家职业技能标准补全模块、权重与鉴定点".into(),
+    };
+    let placed = keyed.into_iter().map(|(p, draft)| Placed { point: codes[&p].clone(), draft }).collect();
+    (meta, modules, placed)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.trim().is_empty() && id.len() <= 64 && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Gives every item a unique id and a difficulty; returns items with the
+/// location they came from.
+fn settle(placed: Vec<Placed>, notes: &mut Vec<Note>) -> Vec<(Location, Item)> {
+    let mut used: HashMap<String, Location> = HashMap::new();
+    let reserved: HashSet<String> =
+        placed.iter().filter_map(|p| p.draft.source_id.clone()).filter(|id| valid_id(id)).collect();
+    let mut next = 1usize;
+    let mut fresh = |used: &HashMap<String, Location>| loop {
+        let id = format!("I{next:05}");
+        next += 1;
+        if !used.contains_key(&id) && !reserved.contains(&id) {
+            return id;
+        }
+    };
+    let mut no_difficulty: BTreeMap<String, (Location, usize)> = BTreeMap::new();
+    let mut items = Vec::with_capacity(placed.len());
+    for Placed { draft, point } in placed {
+        let id = match draft.source_id.as_deref().map(str::trim) {
+            Some(sid) if valid_id(sid) && !used.contains_key(sid) => sid.to_string(),
+            Some(sid) if valid_id(sid) => {
+                let mut n = 2;
+                let id = loop {
+                    let candidate = format!("{sid}-{n}");
+                    if !used.contains_key(&candidate) && !reserved.contains(&candidate) {
+                        break candidate;
+                    }
+                    n += 1;
+                };
+                let first = &used[sid];
+                notes.push(Note {
+                    location: draft.location.clone(),
+                    message: format!("id `{sid}` is already used by {first}; this item is `{id}`"),
+                });
+                id
+            }
+            Some(sid) => {
+                let id = fresh(&used);
+                notes.push(Note {
+                    location: draft.location.clone(),
+                    message: format!("id `{sid}` cannot be a kaoshi id (spaces or too long); this item is `{id}`"),
+                });
+                id
+            }
+            None => fresh(&used),
+        };
+        used.insert(id.clone(), draft.location.clone());
+        let difficulty = draft.difficulty.unwrap_or_else(|| {
+            let entry = no_difficulty.entry(draft.location.file.clone()).or_insert((draft.location.clone(), 0));
+            entry.1 += 1;
+            DEFAULT_DIFFICULTY
+        });
+        let item = Item {
+            id,
+            point,
+            difficulty,
+            stem: draft.stem,
+            enemy_group: draft.enemy_group,
+            status: draft.status,
+            body: draft.body,
+        };
+        items.push((draft.location, item));
+    }
+    for (_, (location, n)) in no_difficulty {
+        let location = Location { line: None, label: None, ..location };
+        notes.push(Note {
+            location,
+            message: format!(
+                "{n} item(s) give no difficulty; set to {DEFAULT_DIFFICULTY} (中) — review before sealing"
+            ),
+        });
+    }
+    items
+}
+
+/// Runs each item through the engine's items.jsonl validation; items it
+/// refuses are skipped with the engine's reasons.
+fn validate(items: Vec<(Location, Item)>, modules: &[Module]) -> (Vec<(Location, Item)>, Vec<Skipped>) {
+    let probe = BankSource {
+        bank: Bank {
+            meta: BankMeta {
+                id: "probe".into(),
+                title: String::new(),
+                occupation_code: String::new(),
+                occupation: String::new(),
+                level: Level::Five,
+                version: 1,
+                standard: String::new(),
+            },
+            modules: modules.to_vec(),
+            items: items.iter().map(|(_, i)| i.clone()).collect(),
+        },
+        spec: None,
+    };
+    let jsonl = export(&probe).items_jsonl;
+    let points: HashSet<&str> = modules.iter().flat_map(|m| &m.points).map(|p| p.code.as_str()).collect();
+    let Err(diags) = parse_items(&jsonl, Some(&points)) else {
+        return (items, Vec::new());
+    };
+    let mut reasons: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for d in diags {
+        if let Some(line) = d.line {
+            let field = d.field.map(|f| format!("{f}: ")).unwrap_or_default();
+            reasons.entry(line - 1).or_default().push(format!("{field}{}", d.message));
+        }
+    }
+    let mut kept = Vec::with_capacity(items.len());
+    let mut skipped = Vec::new();
+    for (i, (location, item)) in items.into_iter().enumerate() {
+        match reasons.remove(&i) {
+            Some(r) => skipped.push(Skipped { location, reason: r.join("; ") }),
+            None => kept.push((location, item)),
+        }
+    }
+    (kept, skipped)
+}
