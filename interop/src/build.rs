@@ -5,7 +5,7 @@
 //! `kaoshi bank check`.
 
 use crate::draft::{Draft, Harvest, Location, Note, Skipped};
-use crate::text::normalize;
+use crate::text::{normalize, normalize_line};
 use kaoshi_engine::bank::{
     export, parse_blueprint, parse_items, parse_source, Bank, BankMeta, BankSource, Importance, Item, ItemBody,
     ItemType, Level, Module, Point, SourceFiles,
@@ -118,16 +118,17 @@ pub fn build(harvest: Harvest, options: &Options) -> Result<Imported, BuildError
     Ok(Imported { source, skipped, notes, drafted_blueprint })
 }
 
-/// Puts every text of a draft in the one plain form (see [`normalize`]).
+/// Puts every text of a draft in the one plain form: stems and reference
+/// answers keep their lines ([`normalize`]), options and rubric points are one line.
 fn normalize_texts(draft: &mut Draft) {
     draft.stem = normalize(&draft.stem);
     match &mut draft.body {
         ItemBody::Single { options, .. } | ItemBody::Multiple { options, .. } => {
-            options.iter_mut().for_each(|o| *o = normalize(o));
+            options.iter_mut().for_each(|o| *o = normalize_line(o));
         }
         ItemBody::Short { reference, rubric, .. } => {
             *reference = normalize(reference);
-            rubric.iter_mut().for_each(|p| p.point = normalize(&p.point));
+            rubric.iter_mut().for_each(|p| p.point = normalize_line(&p.point));
         }
         ItemBody::Judge { .. } => {}
     }

@@ -168,15 +168,21 @@ pub const NO_REFERENCE: &str = "（来源未提供参考答案，请补充）";
 pub const WHOLE_ANSWER: &str = "按参考答案整体评分";
 
 /// A choice item from options and the indices of the correct ones. A
-/// two-option single choice whose options read true/false becomes a judge item.
-pub fn choice_body(options: Vec<String>, correct: &[usize], multiple: bool) -> Result<ItemBody, String> {
+/// two-option single choice whose options read true/false becomes a judge item
+/// unless `keep_single` (the source says it is a single-choice item).
+pub fn choice_body(
+    options: Vec<String>,
+    correct: &[usize],
+    multiple: bool,
+    keep_single: bool,
+) -> Result<ItemBody, String> {
     if options.len() > 8 {
         return Err(format!("{} options; kaoshi choice items have at most 8", options.len()));
     }
     if correct.is_empty() {
         return Err("no option is marked correct".into());
     }
-    if !multiple && options.len() == 2 && correct.len() == 1 {
+    if !multiple && !keep_single && options.len() == 2 && correct.len() == 1 {
         let truth: Vec<Option<bool>> = options.iter().map(|o| crate::conventions::truth_word(o)).collect();
         if let [Some(a), Some(b)] = truth[..] {
             if a != b {

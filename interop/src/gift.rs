@@ -152,7 +152,12 @@ fn question(block: &Block, location: &Location, harvest: &mut Harvest) -> Result
     let answers = text[open + 1..close].trim();
     let after = text[close + 1..].trim();
     // "Grant is {…} in Grant's tomb." — a missing-word question: the blank stays in the stem.
-    let stem_raw = if after.is_empty() || after == "." { before.to_string() } else { format!("{before}____{after}") };
+    let stem_raw = if after.is_empty() {
+        before.to_string()
+    } else {
+        let gap = if after.starts_with(|c: char| c.is_alphanumeric()) { " " } else { "" };
+        format!("{} ____{gap}{after}", before.trim_end())
+    };
     let stem = rich(&stem_raw, &location, harvest);
     let body = match answer_block(answers, &location, harvest) {
         Ok(body) => body,
@@ -208,7 +213,7 @@ fn answer_block(block: &str, location: &Location, harvest: &mut Harvest) -> Resu
             harvest
                 .note(location.clone(), "partial credit for wrong options is not carried; the `=` answer is the key");
         }
-        choice_body(options, &full, false)
+        choice_body(options, &full, false, false)
     } else if full.is_empty() && partial.len() >= 2 {
         let credits: Vec<f64> = partial.iter().map(|&i| answers[i].credit).collect();
         if credits.windows(2).any(|w| (w[0] - w[1]).abs() > 0.01) {
@@ -217,7 +222,7 @@ fn answer_block(block: &str, location: &Location, harvest: &mut Harvest) -> Resu
                 "correct answers carry unequal credit in the source; kaoshi scores by the paper section's rule",
             );
         }
-        choice_body(options, &partial, true)
+        choice_body(options, &partial, true, false)
     } else if full.len() > 1 {
         Err(format!("{} answers earn full marks: neither a single-choice key nor a multiple-response key", full.len()))
     } else {

@@ -128,7 +128,7 @@ fn read_question(q: &Element, kind: &str, location: &Location, harvest: &mut Har
                     "correct answers carry unequal credit in the source; kaoshi scores by the paper section's rule",
                 );
             }
-            choice_body(options, &correct, !single)?
+            choice_body(options, &correct, !single, false)?
         }
         "essay" => {
             let reference = rich(q.child("graderinfo"), location, harvest);

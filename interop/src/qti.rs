@@ -11,7 +11,7 @@ use crate::conventions::{self, LOM_DIFFICULTY};
 use crate::draft::{choice_body, short_body, Draft, Harvest, Location};
 use crate::text::{flatten, Flat};
 use crate::xml::{self, Element};
-use kaoshi_engine::bank::{RubricPoint, Status};
+use kaoshi_engine::bank::{ItemType, RubricPoint, Status};
 
 /// kaoshi's own per-item metadata in a content package manifest (written on
 /// export, read back on import so a round trip loses nothing).
@@ -27,6 +27,8 @@ pub struct ItemMeta {
     pub enemy_group: Option<String>,
     /// Active or retired.
     pub status: Option<Status>,
+    /// The kaoshi type, so a single-choice item with options 对/错 stays single.
+    pub item_type: Option<ItemType>,
 }
 
 /// Elements whose text is not part of the question as the candidate reads it.
@@ -85,7 +87,7 @@ pub fn read_item(file: &str, text: &str, meta: &ItemMeta) -> Harvest {
     }
     let label = root.attr("identifier").or(root.attr("title")).unwrap_or("");
     let location = Location::new(file, Some(root.line)).labelled(label);
-    match read_root(&root, &location, &mut harvest) {
+    match read_root(&root, meta, &location, &mut harvest) {
         Ok(mut draft) => {
             draft.source_id = meta.id.clone().or_else(|| root.attr("identifier").map(str::to_string));
             draft.point = meta.point.clone();
@@ -99,7 +101,7 @@ pub fn read_item(file: &str, text: &str, meta: &ItemMeta) -> Harvest {
     harvest
 }
 
-fn read_root(root: &Element, location: &Location, harvest: &mut Harvest) -> Result<Draft, String> {
+fn read_root(root: &Element, meta: &ItemMeta, location: &Location, harvest: &mut Harvest) -> Result<Draft, String> {
     let body = root.child("itemBody").ok_or("no itemBody")?;
     let interactions: Vec<&Element> =
         body.descendants().into_iter().filter(|e| e.name.ends_with("Interaction")).collect();
@@ -130,7 +132,10 @@ fn read_root(root: &Element, location: &Location, harvest: &mut Harvest) -> Resu
         return Err("the question text is empty".into());
     }
     let item_body = match interaction.name.as_str() {
-        "choiceInteraction" => choice(root, interaction, declaration, location, harvest)?,
+        "choiceInteraction" => {
+            let keep_single = meta.item_type == Some(ItemType::Single);
+            choice(root, interaction, declaration, keep_single, location, harvest)?
+        }
         "extendedTextInteraction" => extended_text(root, body, declaration, location, harvest),
         other => return Err(unsupported(other)),
     };
@@ -157,6 +162,7 @@ fn choice(
     root: &Element,
     interaction: &Element,
     declaration: Option<&Element>,
+    keep_single: bool,
     location: &Location,
     harvest: &mut Harvest,
 ) -> Result<kaoshi_engine::bank::ItemBody, String> {
@@ -210,7 +216,7 @@ fn choice(
             );
         }
     }
-    choice_body(options, &correct, multiple)
+    choice_body(options, &correct, multiple, keep_single)
 }
 
 fn extended_text(
@@ -283,6 +289,7 @@ pub fn resource_meta(resource: &Element) -> ItemMeta {
         meta.point = k.attr("point").map(str::to_string);
         meta.difficulty = k.attr("difficulty").and_then(|d| conventions::difficulty(d).ok());
         meta.enemy_group = k.attr("enemyGroup").map(str::to_string);
+        meta.item_type = k.attr("type").and_then(ItemType::from_code);
         meta.status = match k.attr("status") {
             Some("retired") => Some(Status::Retired),
             Some("active") => Some(Status::Active),

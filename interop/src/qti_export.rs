@@ -34,7 +34,10 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // Character references survive attribute-value normalisation.
             '\r' => out.push_str("&#13;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
             c => out.push(c),
         }
     }
@@ -143,8 +146,7 @@ fn choice(x: &mut String, stem: &str, cardinality: &str, keys: &[String], choice
         "    <qti-choice-interaction response-identifier=\"RESPONSE\" shuffle=\"true\" max-choices=\"{max}\">"
     );
     for (id, text) in choices {
-        let body = if text.contains('\n') { paragraphs(text, "") } else { esc(text.trim()) };
-        let _ = writeln!(x, "      <qti-simple-choice identifier=\"{id}\">{}</qti-simple-choice>", body.trim_end());
+        let _ = writeln!(x, "      <qti-simple-choice identifier=\"{id}\">{}</qti-simple-choice>", esc(text.trim()));
     }
     x.push_str("    </qti-choice-interaction>\n  </qti-item-body>\n");
     let _ = writeln!(x, "  <qti-response-processing template=\"{MATCH_CORRECT}\"/>");
@@ -164,8 +166,9 @@ pub fn package_files(source: &BankSource) -> Files {
         let enemy = item.enemy_group.as_ref().map(|g| format!(" enemy-group=\"{}\"", esc(g))).unwrap_or_default();
         let _ = write!(
             resources,
-            "    <resource identifier=\"R_{ident}\" type=\"imsqti_item_xmlv3p0\" href=\"{href}\">\n      <metadata>\n        <imsmd:lom><imsmd:educational><imsmd:difficulty><imsmd:source>LOMv1.0</imsmd:source><imsmd:value>{difficulty}</imsmd:value></imsmd:difficulty></imsmd:educational></imsmd:lom>\n        <ks:kaoshi-item id=\"{}\" point=\"{}\" difficulty=\"{}\" status=\"{}\"{enemy}/>\n      </metadata>\n      <file href=\"{href}\"/>\n    </resource>\n",
+            "    <resource identifier=\"R_{ident}\" type=\"imsqti_item_xmlv3p0\" href=\"{href}\">\n      <metadata>\n        <imsmd:lom><imsmd:educational><imsmd:difficulty><imsmd:source>LOMv1.0</imsmd:source><imsmd:value>{difficulty}</imsmd:value></imsmd:difficulty></imsmd:educational></imsmd:lom>\n        <ks:kaoshi-item id=\"{}\" type=\"{}\" point=\"{}\" difficulty=\"{}\" status=\"{}\"{enemy}/>\n      </metadata>\n      <file href=\"{href}\"/>\n    </resource>\n",
             esc(&item.id),
+            item.item_type().code(),
             esc(&item.point),
             item.difficulty,
             item.status.code(),

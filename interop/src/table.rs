@@ -185,7 +185,7 @@ fn read_row(
             }
             let mask = conventions::letters(a, options.len())?;
             let correct: Vec<usize> = (0..8).filter(|i| mask & (1 << i) != 0).collect();
-            choice_body(options, &correct, item_type == ItemType::Multiple)?
+            choice_body(options, &correct, item_type == ItemType::Multiple, item_type == ItemType::Single)?
         }
         ItemType::Short => {
             let rubric = match get(Column::Rubric) {

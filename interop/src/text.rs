@@ -96,6 +96,12 @@ pub fn normalize(s: &str) -> String {
         .join("\n")
 }
 
+/// The one-line form of options and rubric points: all whitespace, line
+/// breaks included, collapsed to single spaces.
+pub fn normalize_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Flattens the content of `element`, leaving out child elements whose
 /// (folded) names are in `skip`.
 pub fn flatten(element: &Element, skip: &[&str]) -> Flat {

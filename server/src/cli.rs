@@ -276,6 +276,39 @@ enum BankCommand {
         #[arg(long, value_name = "VAR", conflicts_with = "new_key_file")]
         new_passphrase_env: Option<String>,
     },
+    /// Import a bank from a spreadsheet, QTI, Moodle XML or GIFT into a new source directory.
+    Import {
+        /// Source format: xlsx (also xls, ods), csv, qti (item, package zip or directory), moodle-xml, gift.
+        #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+        from: kaoshi_interop::Format,
+        /// The file (or directory) to import.
+        path: PathBuf,
+        /// Source directory to create.
+        #[arg(short = 'o', value_name = "DIR")]
+        output: PathBuf,
+        /// Place items on this blueprint's evaluation points instead of drafting one.
+        #[arg(long, value_name = "bank.toml")]
+        blueprint: Option<PathBuf>,
+        /// Evaluation point (code or name) for items whose source names none.
+        #[arg(long, value_name = "CODE")]
+        point: Option<String>,
+        /// Also write the import report as JSON here.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Export a bank as an IMS QTI 3.0 content package (.zip, or a directory).
+    Export {
+        /// Bank: a source directory or a .kbank.
+        bank: PathBuf,
+        /// Target format (qti: QTI 3.0 content package).
+        #[arg(long, value_name = "FORMAT", value_parser = ["qti"])]
+        to: String,
+        /// PACKAGE.zip, or a new directory for the unpacked package.
+        #[arg(short = 'o', value_name = "PACKAGE.zip")]
+        output: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
     /// Write a deterministic synthetic bank for scale tests.
     Synth {
         /// Directory to create.
@@ -291,6 +324,13 @@ enum BankCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+fn parse_format(s: &str) -> Result<kaoshi_interop::Format, String> {
+    kaoshi_interop::Format::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = kaoshi_interop::Format::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown format `{s}` (expected one of: {})", names.join(", "))
+    })
 }
 
 /// Runs the command line; prints a one-line `error: …` and fails on error.
@@ -368,6 +408,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bank_cmd::rekey(&file, &key, new_key_file.as_deref(), new_passphrase_env.as_deref())
             }
             BankCommand::Synth { output, items, modules, seed } => bank_cmd::synth(&output, items, modules, seed),
+            BankCommand::Import { from, path, output, blueprint, point, report } => crate::interop_cmd::import(
+                from,
+                &path,
+                &output,
+                blueprint.as_deref(),
+                point.as_deref(),
+                report.as_deref(),
+            ),
+            BankCommand::Export { bank, to: _, output, key } => crate::interop_cmd::export(&bank, &key, &output),
         },
     }
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod fuzzing;
 pub mod grade_cmd;
+pub mod interop_cmd;
 pub mod keys;
 pub mod load;
 pub mod marking_api;

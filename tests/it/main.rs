@@ -10,6 +10,7 @@ mod corrupt;
 mod crash;
 mod fuzz_corpus;
 mod grade;
+mod interop;
 mod marking;
 mod roundtrip;
 mod samples;

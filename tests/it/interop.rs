@@ -1,0 +1,549 @@
+//! Import from other tools' files and export as QTI 3.0: real fixtures
+//! (QTI examples published with the standard, files written by Moodle),
+//! spreadsheets in the usual Chinese template, and round trips.
+
+use kaoshi_engine::bank::{ItemBody, ItemType, Status};
+use kaoshi_engine::BankSource;
+use kaoshi_interop::{build, qti_export, read, Format, Harvest, Imported, Input, Options};
+use proptest::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `../shared/fixtures/interop` (QTI, read in place), or `KAOSHI_INTEROP_FIXTURES`.
+fn shared_fixtures() -> PathBuf {
+    let dir = std::env::var_os("KAOSHI_INTEROP_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| super::root().join("../shared/fixtures/interop"));
+    assert!(
+        dir.join("qti-2.1/choice.xml").exists(),
+        "QTI fixtures not found at {} (set KAOSHI_INTEROP_FIXTURES)",
+        dir.display()
+    );
+    dir
+}
+
+/// Fixtures written by Moodle, committed with their licence (tests/fixtures/interop/README.md).
+fn own_fixtures() -> PathBuf {
+    super::root().join("tests/fixtures/interop")
+}
+
+fn read_file(format: Format, path: &Path) -> Harvest {
+    let bytes = std::fs::read(path).expect("fixture");
+    read(format, &Input::File { name: path.file_name().expect("name").to_string_lossy().into_owned(), bytes })
+        .expect("readable")
+}
+
+fn options() -> Options {
+    Options { bank_id: "imported".into(), source_name: "test".into(), ..Options::default() }
+}
+
+fn built(h: Harvest) -> Imported {
+    build(h, &options()).expect("bank")
+}
+
+fn reasons(h: &Harvest) -> Vec<String> {
+    h.skipped.iter().map(|s| format!("{}: {}", s.location, s.reason)).collect()
+}
+
+fn notes(h: &Harvest) -> Vec<String> {
+    h.notes.iter().map(|n| n.message.clone()).collect()
+}
+
+#[test]
+fn qti21_examples_map_or_are_reported_with_reasons() {
+    let dir = shared_fixtures().join("qti-2.1");
+    let one = |name: &str| read_file(Format::Qti, &dir.join(name));
+
+    let h = one("choice.xml");
+    assert!(h.skipped.is_empty(), "{:?}", reasons(&h));
+    let d = &h.drafts[0];
+    assert_eq!(d.source_id.as_deref(), Some("choice"));
+    assert_eq!(d.stem, "Look at the text in the picture.\n[图: NEVER LEAVE LUGGAGE UNATTENDED]\nWhat does it say?");
+    let ItemBody::Single { options, answer } = &d.body else { panic!("single expected: {:?}", d.body) };
+    assert_eq!((options.len(), *answer), (3, 0));
+    assert_eq!(options[0], "You must stay with your luggage at all times.");
+    assert!(notes(&h).iter().any(|n| n.contains("image images/sign.png is not carried")), "{:?}", notes(&h));
+
+    let h = one("choice_fixed.xml");
+    assert!(matches!(&h.drafts[0].body, ItemBody::Single { options, answer: 0 } if options.len() == 4));
+    assert!(notes(&h).iter().any(|n| n.contains("ChoiceD are fixed in place")), "{:?}", notes(&h));
+
+    let h = one("choice_multiple.xml");
+    let ItemBody::Multiple { options, answer } = &h.drafts[0].body else { panic!("multiple expected") };
+    assert_eq!(options, &["Hydrogen", "Helium", "Carbon", "Oxygen", "Nitrogen", "Chlorine"]);
+    assert_eq!(*answer, 0b1001, "H and O");
+    assert!(notes(&h).iter().any(|n| n.contains("score mapping is not carried")));
+
+    let h = one("choice_multiple_chocolade.xml");
+    assert!(h.drafts.is_empty());
+    assert_eq!(h.skipped.len(), 1);
+    assert!(
+        h.skipped[0].reason.contains("no correctResponse") && h.skipped[0].reason.contains("custom responseProcessing")
+    );
+    assert_eq!(h.skipped[0].location.label.as_deref(), Some("choiceMultiple"));
+
+    let h = one("extended_text.xml");
+    let ItemBody::Short { max_score, rubric, .. } = &h.drafts[0].body else { panic!("short expected") };
+    assert_eq!((*max_score, rubric.len()), (10.0, 1));
+    assert!(h.drafts[0].stem.contains("Write Sam a postcard."));
+    assert!(h.drafts[0].stem.contains("Where do you go in the evenings?"), "object fallback text is the stem");
+    assert!(notes(&h).iter().any(|n| n.contains("no reference answer")));
+
+    let h = one("extended_text_rubric.xml");
+    let ItemBody::Short { max_score, reference, .. } = &h.drafts[0].body else { panic!("short expected") };
+    assert_eq!(*max_score, 3.0, "`Max Score: 3.0 points` in the scorer rubric");
+    assert!(reference.contains("-1 for each missing"));
+    assert!(!h.drafts[0].stem.contains("Scoring Guidelines"), "the scorer rubric is not shown to candidates");
+
+    for (name, interaction) in [("order.xml", "orderInteraction"), ("text_entry.xml", "textEntryInteraction")] {
+        let h = one(name);
+        assert!(h.drafts.is_empty(), "{name}");
+        assert_eq!(h.skipped.len(), 1, "{name}");
+        assert!(h.skipped[0].reason.contains(interaction), "{name}: {}", h.skipped[0].reason);
+        assert_eq!(h.skipped[0].location.line, Some(2), "{name}: the line of <assessmentItem>");
+    }
+}
+
+#[test]
+fn qti30_examples_read_through_the_same_path() {
+    let dir = shared_fixtures().join("qti-3.0");
+    for (n, who) in [(1, "Tom"), (2, "Grace"), (3, "Bob")] {
+        let h = read_file(Format::Qti, &dir.join(format!("aqti_tmh_sample_{n}.xml")));
+        assert!(h.skipped.is_empty(), "{:?}", reasons(&h));
+        let d = &h.drafts[0];
+        assert_eq!(d.source_id.as_deref(), Some(format!("aqti_tmh_sample_{n}").as_str()));
+        assert!(d.stem.starts_with(&format!("{who} walks to and from")), "{}", d.stem);
+        assert!(
+            d.stem.ends_with("How many kilometres will he walk in a year for his harmonica lessons?")
+                || d.stem.ends_with("How many kilometres will she walk in a year for her harmonica lessons?")
+        );
+        assert!(!d.stem.contains("rectangular instrument"), "catalog cards are not part of the stem");
+        assert_eq!(
+            d.body,
+            ItemBody::Single { options: vec!["About 200".into(), "About 100".into(), "About 50".into()], answer: 0 }
+        );
+    }
+}
+
+/// A content package as a QTI 2.1 authoring tool writes it: a manifest
+/// listing item resources (and a test, and a resource whose file is missing).
+fn foreign_package() -> Vec<u8> {
+    let dir = shared_fixtures().join("qti-2.1");
+    let names = ["choice.xml", "choice_multiple.xml", "order.xml", "extended_text_rubric.xml"];
+    let mut resources = String::new();
+    for (i, n) in names.iter().enumerate() {
+        resources.push_str(&format!(
+            "<resource identifier=\"r{i}\" type=\"imsqti_item_xmlv2p1\" href=\"items/{n}\"><file href=\"items/{n}\"/></resource>\n"
+        ));
+    }
+    resources.push_str("<resource identifier=\"t1\" type=\"imsqti_test_xmlv2p1\" href=\"test.xml\"><file href=\"test.xml\"/></resource>\n");
+    resources.push_str("<resource identifier=\"gone\" type=\"imsqti_item_xmlv2p1\" href=\"items/missing.xml\"/>\n");
+    resources.push_str("<resource identifier=\"img\" type=\"webcontent\" href=\"images/sign.png\"><file href=\"images/sign.png\"/></resource>\n");
+    let manifest = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<manifest xmlns=\"http://www.imsglobal.org/xsd/imscp_v1p1\" identifier=\"pkg\">\n<organizations/>\n<resources>\n{resources}</resources>\n</manifest>\n"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("imsmanifest.xml", opts).expect("zip");
+    zip.write_all(manifest.as_bytes()).expect("zip");
+    for n in names {
+        zip.start_file(format!("items/{n}"), opts).expect("zip");
+        zip.write_all(&std::fs::read(dir.join(n)).expect("fixture")).expect("zip");
+    }
+    zip.start_file("images/sign.png", opts).expect("zip");
+    zip.write_all(b"\x89PNG").expect("zip");
+    zip.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn qti_content_package_reads_its_manifest() {
+    let bytes = foreign_package();
+    let h = read(Format::Qti, &Input::File { name: "pkg.zip".into(), bytes }).expect("package");
+    assert_eq!(h.drafts.len(), 3, "{:?}", reasons(&h));
+    let r = reasons(&h);
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(
+        r.iter().any(|s| s.contains("pkg.zip/items/order.xml line 2 (order)") && s.contains("orderInteraction")),
+        "{r:?}"
+    );
+    assert!(r.iter().any(|s| s.contains("(gone)") && s.contains("items/missing.xml` is not in the package")), "{r:?}");
+    assert!(notes(&h).iter().any(|n| n.contains("assessment test not imported")));
+    let types: Vec<ItemType> = h.drafts.iter().map(|d| d.item_type()).collect();
+    assert_eq!(types, [ItemType::Single, ItemType::Multiple, ItemType::Short]);
+}
+
+#[test]
+fn moodle_xml_written_by_moodle() {
+    let dir = own_fixtures().join("moodle");
+    let h = read(
+        Format::MoodleXml,
+        &Input::Dir {
+            name: "moodle".into(),
+            files: ["nested_categories_with_questions.xml", "categories_reverse_order.xml", "multichoice.xml"]
+                .iter()
+                .map(|n| (n.to_string(), std::fs::read(dir.join(n)).expect("fixture")))
+                .collect(),
+        },
+    )
+    .expect("moodle");
+    let r = reasons(&h);
+    assert_eq!(r, ["moodle/categories_reverse_order.xml line 51 (Sigma Question): short answer (typed text matched against accepted answers) has no kaoshi item type"]);
+    let by_stem = |s: &str| h.drafts.iter().find(|d| d.stem == s).unwrap_or_else(|| panic!("no `{s}`"));
+    let iota = by_stem("Testing Iota Question");
+    assert_eq!(
+        (iota.body.clone(), iota.point.as_deref(), iota.module.as_deref()),
+        (ItemBody::Judge { answer: true }, Some("Iota"), Some("Iota"))
+    );
+    let lambda = by_stem("Testing Lambda Question");
+    assert_eq!((lambda.point.as_deref(), lambda.module.as_deref()), (Some("Lambda"), Some("Kappa")));
+    let essay = by_stem("Testing Kappa Essay Question");
+    assert!(
+        matches!(essay.body, ItemBody::Short { max_score, .. } if max_score == 1.0),
+        "defaultgrade is the highest mark"
+    );
+    let greeting = by_stem("Listen to this greeting:\nWhat language is being spoken?");
+    let ItemBody::Single { options, answer } = &greeting.body else { panic!("single expected") };
+    assert_eq!((options[1].as_str(), *answer), ("[图: French flag] French", 1));
+    let n = notes(&h);
+    assert!(n.iter().any(|m| m.contains("file @@PLUGINFILE@@/bonjour.mp3 is not carried")), "{n:?}");
+    let imported = built(h);
+    assert_eq!(
+        imported.counts(),
+        [(ItemType::Judge, 4), (ItemType::Single, 1), (ItemType::Multiple, 0), (ItemType::Short, 2)]
+    );
+    assert_eq!(imported.skipped.len(), 1, "the one unmappable question is still reported after building");
+}
+
+#[test]
+fn gift_written_for_moodle() {
+    let h = read_file(Format::Gift, &own_fixtures().join("gift/examples.txt"));
+    assert_eq!((h.drafts.len(), h.skipped.len()), (23, 20), "{:?}", reasons(&h));
+    let kinds = |needle: &str| h.skipped.iter().filter(|s| s.reason.contains(needle)).count();
+    assert_eq!((kinds("numerical"), kinds("matching"), kinds("short answer")), (8, 3, 9));
+    let stem = |s: &str| {
+        h.drafts
+            .iter()
+            .find(|d| d.stem == s)
+            .unwrap_or_else(|| panic!("no `{s}` in {:?}", h.drafts.iter().map(|d| &d.stem).collect::<Vec<_>>()))
+    };
+    assert!(matches!(stem("Grant is ____ in Grant's tomb.").body, ItemBody::Single { answer: 1, .. }));
+    assert_eq!(stem("The sun rises in the east.").body, ItemBody::Judge { answer: true });
+    let control = stem("Which of the following is NOT a control character for the GIFT import format?");
+    assert_eq!(
+        control.body,
+        ItemBody::Single { options: ["~", "=", "#", "{", "}", "\\"].map(String::from).to_vec(), answer: 5 }
+    );
+    let two = stem("What two people are entombed in Grant's tomb?");
+    assert_eq!(
+        two.body,
+        ItemBody::Multiple {
+            options: ["No one", "Grant", "Grant's wife", "Grant's father"].map(String::from).to_vec(),
+            answer: 0b0110
+        }
+    );
+    let first = &h.skipped[0];
+    assert_eq!((first.location.line, first.reason.contains("short answer")), (Some(14), true));
+
+    let h = read_file(Format::Gift, &own_fixtures().join("gift/questions.gift.txt"));
+    let labels: Vec<_> = h.drafts.iter().map(|d| d.location.label.clone().unwrap_or_default()).collect();
+    assert_eq!(labels, ["Q8", "Q2", "colours", "Q1", "2-08 TSL", "2-08 TSL"]);
+    assert!(matches!(h.drafts[0].body, ItemBody::Short { .. }));
+    assert!(matches!(h.drafts[2].body, ItemBody::Multiple { answer: 0b0101, .. }));
+    assert_eq!(h.drafts[3].body, ItemBody::Judge { answer: false });
+    assert_eq!(reasons(&h).len(), 3);
+}
+
+/// The usual 题库导入模板 with every convention and a few broken rows.
+const TEMPLATE: &str = "电工四级理论题库（导入模板）\n\
+题型,题干,选项A,选项B,选项C,选项D,答案,难度,鉴定点,解析\n\
+判断题,安全电压是指不危及人身安全的电压。,,,,,√,易,A01,\n\
+判断题,可以带电更换熔断器。,,,,,错,2,A01,\n\
+单选题,我国安全电压额定值不包括（ ）。,42V,36V,24V,110V,D,中,职业道德基本知识,常识\n\
+多选题,属于基本安全用具的有（ ）。,绝缘棒,绝缘夹钳,绝缘手套,验电器,\"A,B,D\",较难,A01,\n\
+多项选择题,电气火灾的原因有（ ）。,过载,短路,接触不良,散热良好,ABC,4,A01,\n\
+单选题,答案越界的题（ ）。,甲,乙,,,E,3,A01,\n\
+填空题,填空题不是机考题型（ ）。,,,,,答案,3,A01,\n\
+单选题,,甲,乙,,,A,3,A01,\n\
+单选题,选项有空缺的题（ ）。,甲,,丙,,A,3,A01,\n\
+判断题,判断答案不对的题。,,,,,也许,3,A01,\n\
+单选题,鉴定点不存在的题（ ）。,甲,乙,,,B,3,Z99,\n\
+单选题,没有鉴定点的题（ ）。,甲,乙,丙,,C,5,,\n";
+
+fn template_reasons(h: &Harvest) -> Vec<(usize, String)> {
+    h.skipped.iter().map(|s| (s.location.line.unwrap_or(0), s.reason.clone())).collect()
+}
+
+#[test]
+fn spreadsheet_template_in_utf8_and_gbk() {
+    let utf8 = format!("\u{feff}{TEMPLATE}").into_bytes();
+    let gbk = encoding_rs::GB18030.encode(TEMPLATE).0.into_owned();
+    assert!(std::str::from_utf8(&gbk).is_err(), "the GBK bytes are not UTF-8");
+    for (name, bytes) in [("bank.csv", utf8), ("bank-gbk.csv", gbk)] {
+        let h = read(Format::Csv, &Input::File { name: name.into(), bytes }).expect("csv");
+        let r = template_reasons(&h);
+        assert_eq!(r.len(), 6, "{name}: {r:?}");
+        assert_eq!(r[0], (1, "row above the header row (题干, 答案) was not read".to_string()));
+        assert!(r[1].0 == 8 && r[1].1.contains("answer `E` names option E, but the item has 2 options"), "{r:?}");
+        assert!(r[2].0 == 9 && r[2].1.contains("题型 `填空题` has no kaoshi type"), "{r:?}");
+        assert_eq!(r[3], (10, "题干 is empty".to_string()));
+        assert_eq!(r[4], (11, "选项B is empty but 选项C is not".to_string()));
+        assert!(r[5].0 == 12 && r[5].1.contains("`也许`"), "{r:?}");
+        let d = &h.drafts;
+        assert_eq!(d.len(), 7);
+        assert_eq!((d[0].body.clone(), d[0].difficulty), (ItemBody::Judge { answer: true }, Some(1)));
+        assert_eq!((d[1].body.clone(), d[1].difficulty), (ItemBody::Judge { answer: false }, Some(2)));
+        assert!(matches!(d[2].body, ItemBody::Single { answer: 3, .. }));
+        assert!(matches!(d[3].body, ItemBody::Multiple { answer: 0b1011, .. }), "\"A,B,D\"");
+        assert!(matches!(d[4].body, ItemBody::Multiple { answer: 0b0111, .. }), "ABC");
+        assert_eq!(d[4].difficulty, Some(4));
+        assert!(notes(&h).iter().any(|n| n.contains("`解析`")), "ignored column is reported: {:?}", notes(&h));
+        let gbk_note = notes(&h).iter().any(|n| n.contains("GB18030"));
+        assert_eq!(gbk_note, name == "bank-gbk.csv");
+    }
+}
+
+#[test]
+fn blueprint_places_items_by_point_code_or_name() {
+    let blueprint = std::fs::read_to_string(super::sample("electrician-4").join("bank.toml")).expect("bank.toml");
+    let h = || {
+        read(Format::Csv, &Input::File { name: "bank.csv".into(), bytes: TEMPLATE.as_bytes().to_vec() }).expect("csv")
+    };
+    let with = |point: Option<&str>| {
+        build(h(), &Options { blueprint: Some(blueprint.clone()), default_point: point.map(String::from), ..options() })
+    };
+    let imported = with(None).expect("bank");
+    assert_eq!(imported.source.bank.meta.id, "electrician-4");
+    assert!(!imported.drafted_blueprint);
+    let points: Vec<&str> = imported.source.bank.items.iter().map(|i| i.point.as_str()).collect();
+    assert_eq!(points, ["A01"; 5], "A01 by code, 职业道德基本知识 by name");
+    let tail: Vec<(usize, String)> =
+        template_reasons(&imported.skipped.iter().fold(Harvest::default(), |mut acc, s| {
+            acc.skipped.push(s.clone());
+            acc
+        }));
+    assert!(
+        tail.iter().any(|(l, r)| *l == 13 && r.contains("evaluation point `Z99` is not in the blueprint")),
+        "{tail:?}"
+    );
+    assert!(tail.iter().any(|(l, r)| *l == 14 && r.contains("give one with --point")), "{tail:?}");
+
+    let imported = with(Some("B01")).expect("bank");
+    assert_eq!(imported.source.bank.items.last().map(|i| i.point.as_str()), Some("B01"));
+    assert!(matches!(with(Some("nope")), Err(kaoshi_interop::BuildError::UnknownDefaultPoint(_))));
+    let broken = build(h(), &Options { blueprint: Some("id = 3\n".into()), ..options() });
+    assert!(
+        matches!(&broken, Err(kaoshi_interop::BuildError::Blueprint(e)) if e.to_string().contains("bank.toml line 1")),
+        "{broken:?}"
+    );
+}
+
+#[test]
+fn workbook_sheets_written_by_another_tool() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let notes_sheet = book.add_worksheet();
+    notes_sheet.set_name("填写说明").expect("name");
+    notes_sheet.write_string(0, 0, "请按模板填写，每行一题").expect("write");
+    let sheet = book.add_worksheet();
+    sheet.set_name("题库").expect("name");
+    for (c, h) in ["题型", "题干", "选项A", "选项B", "选项C", "答案", "难度", "鉴定点", "模块"].iter().enumerate()
+    {
+        sheet.write_string(2, c as u16, *h).expect("write");
+    }
+    let rows: [[&str; 9]; 2] = [
+        ["单选", "变压器的主要作用是（ ）。", "变换电压", "储存电能", "产生电能", "A", "", "C01", "电工基础"],
+        ["多选", "三相交流电的优点有（ ）。", "输电经济", "电机结构简单", "只能单相使用", "AB", "", "C02", "电工基础"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if c == 6 {
+                sheet.write_number(3 + r as u32, 6, 3.0).expect("write");
+            } else {
+                sheet.write_string(3 + r as u32, c as u16, *v).expect("write");
+            }
+        }
+    }
+    let judge = book.add_worksheet();
+    judge.set_name("判断题").expect("name");
+    for (c, h) in ["题干", "答案"].iter().enumerate() {
+        judge.write_string(0, c as u16, *h).expect("write");
+    }
+    judge.write_string(1, 0, "电流的单位是安培。").expect("write");
+    judge.write_string(1, 1, "对").expect("write");
+    judge.write_string(2, 0, "电阻的单位是伏特。").expect("write");
+    judge.write_string(2, 1, "×").expect("write");
+    let bytes = book.save_to_buffer().expect("xlsx");
+
+    let h = read(Format::Xlsx, &Input::File { name: "bank.xlsx".into(), bytes }).expect("workbook");
+    let r = reasons(&h);
+    assert_eq!(
+        r,
+        ["bank.xlsx[填写说明] line 1: no header row with 题干 and 答案 columns: no row of this sheet was read"]
+    );
+    assert_eq!(h.drafts.len(), 4);
+    assert_eq!(
+        (h.drafts[0].location.to_string(), h.drafts[0].difficulty),
+        ("bank.xlsx[题库] line 4".to_string(), Some(3))
+    );
+    assert_eq!(h.drafts[1].module.as_deref(), Some("电工基础"));
+    assert_eq!(h.drafts[2].body, ItemBody::Judge { answer: true }, "the sheet name gives the type");
+    assert_eq!(h.drafts[3].body, ItemBody::Judge { answer: false });
+    let imported = built(h);
+    let module = &imported.source.bank.modules;
+    assert_eq!(module.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["电工基础", "导入"]);
+    assert_eq!(module.iter().map(|m| m.weight).sum::<f64>(), 100.0);
+}
+
+/// import → export (QTI 3.0 package) → import gives the same bank.
+#[track_caller]
+fn assert_round_trip(source: &BankSource) {
+    let bytes = qti_export::package_zip(source).expect("zip");
+    assert_eq!(bytes, qti_export::package_zip(source).expect("zip"), "export is deterministic");
+    let h = read(Format::Qti, &Input::File { name: "pkg.zip".into(), bytes }).expect("package");
+    assert!(h.skipped.is_empty() && h.notes.is_empty(), "{:?} {:?}", reasons(&h), notes(&h));
+    let again = build(h, &options()).expect("bank");
+    assert!(again.notes.is_empty(), "{:?}", again.notes);
+    assert_eq!(&again.source, source);
+}
+
+#[test]
+fn round_trips_through_qti_keep_every_bank() {
+    for name in ["electrician-4", "chinese-cook-5"] {
+        assert_round_trip(&super::parse_dir(&super::sample(name)).expect("sample"));
+    }
+    let csv =
+        read(Format::Csv, &Input::File { name: "bank.csv".into(), bytes: TEMPLATE.as_bytes().to_vec() }).expect("csv");
+    assert_round_trip(&built(csv).source);
+    let qti = shared_fixtures().join("qti-2.1");
+    let files = std::fs::read_dir(&qti).expect("dir").map(|e| e.expect("entry").path());
+    let mut all = Harvest::default();
+    for path in files {
+        all.absorb(read_file(Format::Qti, &path));
+    }
+    assert_round_trip(&built(all).source);
+    assert_round_trip(&built(read_file(Format::Gift, &own_fixtures().join("gift/examples.txt"))).source);
+    assert_round_trip(
+        &built(read_file(Format::MoodleXml, &own_fixtures().join("moodle/nested_categories_with_questions.xml")))
+            .source,
+    );
+}
+
+/// What import makes of a bank's texts: stems and references keep their lines
+/// (whitespace collapsed), options and rubric points become one line.
+fn normalized(mut source: BankSource) -> BankSource {
+    use kaoshi_interop::text::{normalize, normalize_line};
+    for item in &mut source.bank.items {
+        item.stem = normalize(&item.stem);
+        match &mut item.body {
+            ItemBody::Single { options, .. } | ItemBody::Multiple { options, .. } => {
+                options.iter_mut().for_each(|o| *o = normalize_line(o))
+            }
+            ItemBody::Short { reference, rubric, .. } => {
+                *reference = normalize(reference);
+                rubric.iter_mut().for_each(|p| p.point = normalize_line(&p.point));
+            }
+            ItemBody::Judge { .. } => {}
+        }
+    }
+    source
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn qti_package_round_trip_keeps_any_bank(source in super::arb::source(10)) {
+        prop_assume!(!source.bank.items.is_empty());
+        let expected = normalized(source);
+        let bytes = qti_export::package_zip(&expected).expect("zip");
+        let h = read(Format::Qti, &Input::File { name: "p.zip".into(), bytes }).expect("package");
+        prop_assert!(h.skipped.is_empty(), "{:?}", reasons(&h));
+        let again = build(h, &options()).expect("bank");
+        prop_assert_eq!(again.source, expected);
+    }
+}
+
+#[test]
+fn retired_items_and_enemy_groups_survive_export() {
+    let mut source = super::parse_dir(&super::sample("chinese-cook-5")).expect("sample");
+    source.bank.items[0].status = Status::Retired;
+    source.bank.items[1].enemy_group = Some("G 1 & <2>".into());
+    assert_round_trip(&source);
+}
+
+fn kaoshi(args: &[&str], dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kaoshi")).args(args).current_dir(dir).output().expect("run kaoshi")
+}
+
+#[test]
+fn cli_import_writes_a_checked_bank_and_a_report() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(tmp.path().join("bank.csv"), encoding_rs::GB18030.encode(TEMPLATE).0).expect("csv");
+    let out = kaoshi(
+        &["bank", "import", "--from", "csv", "bank.csv", "-o", "my-bank", "--report", "report.json"],
+        tmp.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("skipped bank.csv line 9: 题型 `填空题` has no kaoshi type"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "imported 7 items (judge 2, single 3, multiple 2, short 0) from bank.csv into my-bank; 6 skipped"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("bank.toml is a draft"), "{stdout}");
+    let check = kaoshi(&["bank", "check", "my-bank"], tmp.path());
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("report.json")).expect("report")).expect("json");
+    assert_eq!(report["imported"]["multiple"], 2);
+    assert_eq!(report["skipped"].as_array().map(Vec::len), Some(6));
+    assert_eq!(report["skipped"][2]["at"]["line"], 9);
+    assert_eq!(report["bank"], "my-bank");
+    assert_eq!(report["drafted_blueprint"], true);
+
+    // The same bank out as QTI and back: identical files.
+    let out = kaoshi(&["bank", "export", "my-bank", "--to", "qti", "-o", "my-bank.zip"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kaoshi(&["bank", "import", "--from", "qti", "my-bank.zip", "-o", "again"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["bank.toml", "items.jsonl"] {
+        let a = std::fs::read(tmp.path().join("my-bank").join(f)).expect("a");
+        let b = std::fs::read(tmp.path().join("again").join(f)).expect("b");
+        assert!(a == b, "{f} differs after import → export → import");
+    }
+    // An unpacked package directory reads the same way.
+    let out = kaoshi(&["bank", "export", "again", "--to", "qti", "-o", "pkg"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(tmp.path().join("pkg/imsmanifest.xml").exists());
+    let out = kaoshi(&["bank", "import", "--from", "qti", "pkg/imsmanifest.xml", "-o", "third"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn cli_import_refuses_with_reasons() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fails = |args: &[&str], needle: &str| {
+        let out = kaoshi(args, tmp.path());
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(err.contains(needle), "{args:?}: `{err}` should mention `{needle}`");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    fails(
+        &["bank", "import", "--from", "docx", "x", "-o", "o"],
+        "unknown format `docx` (expected one of: xlsx, csv, qti, moodle-xml, gift)",
+    );
+    let order = shared_fixtures().join("qti-2.1/order.xml");
+    let stdout =
+        fails(&["bank", "import", "--from", "qti", &order.display().to_string(), "-o", "o"], "nothing imported");
+    assert!(stdout.contains("orderInteraction"), "the reason is printed: {stdout}");
+    assert!(!tmp.path().join("o").exists(), "nothing written");
+    std::fs::write(tmp.path().join("b.csv"), TEMPLATE).expect("csv");
+    std::fs::write(tmp.path().join("bad.toml"), "id = \"x\"\nweight = [\n").expect("toml");
+    fails(&["bank", "import", "--from", "csv", "b.csv", "-o", "o", "--blueprint", "bad.toml"], "bank.toml line");
+    let sample = super::sample("electrician-4").display().to_string();
+    fails(&["bank", "import", "--from", "csv", "b.csv", "-o", &sample], "already holds a bank");
+    let stdout = fails(&["bank", "import", "--from", "moodle-xml", "b.csv", "-o", "o"], "nothing imported from b.csv");
+    assert!(stdout.starts_with("skipped b.csv line 1: "), "{stdout}");
+}
