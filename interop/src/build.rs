@@ -91,6 +91,7 @@ pub fn build(harvest: Harvest, options: &Options) -> Result<Imported, BuildError
         None => draft_blueprint(drafts, options),
     };
     let items = settle(placed, &mut notes);
+    note_duplicates(&items, &mut notes);
     let (items, mut rejected) = validate(items, &modules);
     skipped.append(&mut rejected);
     if items.is_empty() {
@@ -230,12 +231,12 @@ fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Modu
         code
     };
     let total: usize = counts.values().sum();
-    // Weights in tenths of a percent so they add up to exactly 100.
-    let mut tenths: Vec<u64> =
-        order.iter().map(|(m, _)| ((counts[m] as f64 / total as f64) * 1000.0).round().max(1.0) as u64).collect();
-    let sum: u64 = tenths.iter().sum();
-    if let Some(biggest) = (0..tenths.len()).max_by_key(|&i| tenths[i]) {
-        tenths[biggest] = (tenths[biggest] + 1000).saturating_sub(sum);
+    // Weights in hundredths of a percent so they add up to exactly 100.
+    let mut units: Vec<u64> =
+        order.iter().map(|(m, _)| ((counts[m] as f64 / total as f64) * 10_000.0).round().max(1.0) as u64).collect();
+    let sum: u64 = units.iter().sum();
+    if let Some(biggest) = (0..units.len()).max_by_key(|&i| units[i]) {
+        units[biggest] = (units[biggest] + 10_000).saturating_sub(sum);
     }
     let mut codes: HashMap<String, String> = HashMap::new();
     let mut modules = Vec::with_capacity(order.len());
@@ -250,7 +251,7 @@ fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Modu
                 Point { code: pcode, name: p.clone(), importance: Importance::Y }
             })
             .collect();
-        modules.push(Module { code, name: module.clone(), weight: tenths[i] as f64 / 10.0, points });
+        modules.push(Module { code, name: module.clone(), weight: units[i] as f64 / 100.0, points });
     }
     let meta = BankMeta {
         id: options.bank_id.clone(),
@@ -341,6 +342,27 @@ fn settle(placed: Vec<Placed>, notes: &mut Vec<Note>) -> Vec<(Location, Item)> {
         });
     }
     items
+}
+
+/// Notes items that repeat an earlier item's question (type, stem and
+/// options): banks merged from several sources often hold the same item twice.
+fn note_duplicates(items: &[(Location, Item)], notes: &mut Vec<Note>) {
+    let mut first: HashMap<(ItemType, &str, &[String]), (&str, &Location)> = HashMap::new();
+    for (location, item) in items {
+        let key = (item.item_type(), item.stem.as_str(), item.options());
+        match first.get(&key) {
+            Some((id, at)) => notes.push(Note {
+                location: location.clone(),
+                message: format!(
+                    "same question as `{id}` ({at}); kept as `{}` — retire one if they are duplicates",
+                    item.id
+                ),
+            }),
+            None => {
+                first.insert(key, (item.id.as_str(), location));
+            }
+        }
+    }
 }
 
 /// Runs each item through the engine's items.jsonl validation; items it

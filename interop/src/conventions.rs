@@ -74,7 +74,7 @@ pub fn letters(s: &str, n: usize) -> Result<u8, String> {
             'A'..='H' => {
                 let i = c as u8 - b'A';
                 if usize::from(i) >= n {
-                    let last = (b'A' + n.max(1) as u8 - 1) as char;
+                    let last = char::from_u32('A' as u32 + n.clamp(1, 26) as u32 - 1).unwrap_or('?');
                     return Err(format!("answer `{s}` names option {c}, but the item has {n} options (A–{last})"));
                 }
                 if mask & (1 << i) != 0 {
@@ -129,8 +129,8 @@ fn split_score(seg: &str) -> Option<(String, f64)> {
     let (head, tail) = if let Some(open) = body.rfind('(') {
         let inner = body[open + 1..].trim_end_matches(')');
         (body[..open].trim(), inner)
-    } else if let Some(colon) = body.rfind([':', '：']) {
-        (body[..colon].trim(), body[colon + 1..].trim())
+    } else if let Some((head, tail)) = body.rsplit_once([':', '：']) {
+        (head.trim(), tail.trim())
     } else {
         let cut = body.trim_end_matches('分').trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
         (cut.trim(), &body[cut.len()..])
@@ -169,6 +169,7 @@ mod tests {
         assert_eq!(difficulty("3"), Ok(3));
         assert_eq!(difficulty("3.0"), Ok(3));
         assert!(difficulty("0.35").is_err());
+        assert_eq!(rubric("要点：3分").map(|r| r[0].score), Some(3.0));
         let r = rubric("说出原因(4分)；给出措施（6分）").expect("rubric");
         assert_eq!(r.len(), 2);
         assert_eq!((r[0].point.as_str(), r[0].score, r[1].score), ("说出原因", 4.0, 6.0));

@@ -272,7 +272,8 @@ fn max_score(root: &Element) -> Option<f64> {
 
 /// "Max Score: 3.0 points" in a rubric text.
 fn stated_max(text: &str) -> Option<f64> {
-    let lower = text.to_lowercase();
+    // ASCII lowering keeps byte offsets, so `at` indexes `text` too.
+    let lower = text.to_ascii_lowercase();
     let at = lower.find("max score").or_else(|| lower.find("maximum score")).or_else(|| text.find("满分"))?;
     let rest = &text[at..];
     let start = rest.find(|c: char| c.is_ascii_digit())?;

@@ -3,7 +3,7 @@
 //! both are read, and the report says which encoding was used.
 
 use crate::draft::{Harvest, Location};
-use crate::table::{read_table, sheet_type, Table};
+use crate::table::{column_name, read_table, sheet_type, Table};
 use calamine::{Data, Reader};
 use std::io::Cursor;
 
@@ -125,20 +125,6 @@ fn cell_text(cell: &Data) -> Result<String, String> {
         Data::DateTime(d) => d.as_f64().to_string(),
         Data::Error(e) => return Err(e.to_string()),
     })
-}
-
-/// Spreadsheet column letters: 0 → A, 26 → AA.
-fn column_name(mut i: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
 }
 
 #[cfg(test)]

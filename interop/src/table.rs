@@ -122,14 +122,42 @@ pub fn read_table(table: &Table) -> Harvest {
         );
         return harvest;
     }
+    // Data under no header would otherwise vanish: count it per column.
+    let mut headless: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     for (line, cells) in rows {
+        for (i, cell) in cells.iter().enumerate() {
+            let unnamed = names.get(i).is_none_or(|n| n.trim().is_empty());
+            if unnamed && !cell.trim().is_empty() {
+                *headless.entry(i).or_default() += 1;
+            }
+        }
         let location = Location::new(&table.name, Some(*line));
         match read_row(&cols, cells, table.type_hint, &location, &mut harvest) {
             Ok(draft) => harvest.drafts.push(draft),
             Err(reason) => harvest.skip(location, reason),
         }
     }
+    for (column, rows) in headless {
+        harvest.note(
+            Location::new(&table.name, Some(header_line)),
+            format!("column {} has no header but holds data in {rows} row(s); it was not read", column_name(column)),
+        );
+    }
     harvest
+}
+
+/// Spreadsheet column letters: 0 → A, 26 → AA.
+pub fn column_name(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
 }
 
 fn read_row(
