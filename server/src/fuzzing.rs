@@ -66,3 +66,22 @@ pub fn seat_bodies(data: &[u8]) {
         }
     }
 }
+
+/// Bank import: the first byte picks the format (`--from` order: xlsx, csv,
+/// qti, moodle-xml, gift), the rest is the file. Whatever imports must come
+/// back unchanged through a QTI 3.0 package.
+pub fn bank_import(data: &[u8]) {
+    use kaoshi_interop::{build, qti_export, read, Format, Input, Options};
+    let Some((&pick, bytes)) = data.split_first() else { return };
+    let format = Format::ALL[usize::from(pick) % Format::ALL.len()];
+    let input = Input::File { name: "fuzz".into(), bytes: bytes.to_vec() };
+    let Ok(harvest) = read(format, &input) else { return };
+    let options = Options { bank_id: "fuzz".into(), source_name: "fuzz".into(), ..Options::default() };
+    let Ok(imported) = build(harvest, &options) else { return };
+    let zip = qti_export::package_zip(&imported.source).unwrap_or_else(|e| panic!("export: {e}"));
+    let again = read(Format::Qti, &Input::File { name: "again.zip".into(), bytes: zip })
+        .unwrap_or_else(|e| panic!("re-read of an exported package: {e}"));
+    assert!(again.skipped.is_empty(), "an exported item was skipped on re-import: {:?}", again.skipped);
+    let again = build(again, &options).unwrap_or_else(|e| panic!("re-import: {e}"));
+    assert_eq!(again.source, imported.source, "import → export → import must give the same bank");
+}

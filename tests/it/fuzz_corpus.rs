@@ -24,6 +24,7 @@ fn every_corpus_entry_and_past_crash_replays_cleanly() {
     assert!(replay("bank_source", kaoshi_server::fuzzing::bank_source) >= 2);
     assert!(replay("sealed_bank", kaoshi_server::fuzzing::sealed_bank) >= 1);
     assert!(replay("seat_bodies", kaoshi_server::fuzzing::seat_bodies) >= 5);
+    assert!(replay("bank_import", kaoshi_server::fuzzing::bank_import) >= 6);
 }
 
 #[test]
