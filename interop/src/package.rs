@@ -35,8 +35,10 @@ pub fn unzip(name: &str, bytes: &[u8]) -> Result<Files, FileError> {
             continue;
         }
         let path = entry.name().map_err(|e| FileError::new(name, format!("entry {i}: {e}")))?.replace('\\', "/");
-        let mut data = Vec::new();
         let budget = MAX_UNPACKED - total;
+        // Sized from the declared length (capped: it may lie), so a package of
+        // many small items does not hold a read buffer per file.
+        let mut data = Vec::with_capacity(entry.size().min(budget).min(1 << 26) as usize);
         (&mut entry)
             .take(budget + 1)
             .read_to_end(&mut data)
@@ -114,8 +116,8 @@ pub fn read_package(name: &str, files: &Files) -> Result<Harvest, FileError> {
     };
     let manifest_label = label(&manifest_path);
     let text = text_of(&manifest_label, &files[&manifest_path])?;
-    let manifest =
-        xml::parse(&text).map_err(|e| FileError::new(&manifest_label, format!("line {}: {}", e.line, e.message)))?;
+    let manifest = xml::parse_data(&text)
+        .map_err(|e| FileError::new(&manifest_label, format!("line {}: {}", e.line, e.message)))?;
     let resources = manifest.child("resources").map(|r| r.children_named("resource").collect::<Vec<_>>());
     for resource in resources.unwrap_or_default() {
         let kind = resource.attr("type").unwrap_or("");

@@ -124,6 +124,26 @@ fn line_at(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
+/// Lines of increasing offsets, counted incrementally: a document is
+/// scanned once, not once per element.
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            return line_at(self.text, offset);
+        }
+        self.line += self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count();
+        self.offset = offset;
+        self.line
+    }
+}
+
 fn resolve_entity(name: &str) -> Option<String> {
     if let Some(rest) = name.strip_prefix('#') {
         let code = match rest.strip_prefix(['x', 'X']) {
@@ -135,8 +155,8 @@ fn resolve_entity(name: &str) -> Option<String> {
     resolve_predefined_entity(name).or_else(|| resolve_html5_entity(name)).map(str::to_string)
 }
 
-fn start_element(text: &str, start: &BytesStart<'_>, at: usize) -> Result<Element, XmlError> {
-    let line = line_at(text, at);
+fn start_element(lines: &mut Lines<'_>, start: &BytesStart<'_>, at: usize) -> Result<Element, XmlError> {
+    let line = lines.at(at);
     let name = fold_name(start.name().as_ref());
     let mut attrs = Vec::new();
     for attr in start.attributes() {
@@ -155,10 +175,21 @@ fn start_element(text: &str, start: &BytesStart<'_>, at: usize) -> Result<Elemen
 
 /// Parses a whole document into its root element.
 pub fn parse(text: &str) -> Result<Element, XmlError> {
+    parse_with(text, true)
+}
+
+/// Parses a data document (a manifest) whose whitespace-only text carries
+/// nothing: dropping it keeps a 100,000-item manifest's tree small.
+pub fn parse_data(text: &str) -> Result<Element, XmlError> {
+    parse_with(text, false)
+}
+
+fn parse_with(text: &str, keep_blank: bool) -> Result<Element, XmlError> {
     let text_body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - text_body.len();
     let mut reader = Reader::from_str(text_body);
     reader.config_mut().check_end_names = true;
+    let mut lines = Lines { text, offset: 0, line: 1 };
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let err_at = |pos: u64, message: String| XmlError { line: line_at(text, pos as usize + skipped), message };
@@ -168,9 +199,9 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
             reader.read_event().map_err(|e| err_at(reader.error_position(), format!("not well-formed XML: {e}")))?;
         let at = before as usize + skipped;
         match event {
-            Event::Start(s) => stack.push(start_element(text, &s, at)?),
+            Event::Start(s) => stack.push(start_element(&mut lines, &s, at)?),
             Event::Empty(s) => {
-                let e = start_element(text, &s, at)?;
+                let e = start_element(&mut lines, &s, at)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(e)),
                     None if root.is_none() => root = Some(e),
@@ -187,7 +218,12 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     None => return Err(err_at(before, "more than one root element".into())),
                 }
             }
-            Event::Text(t) => push_text(&mut stack, &t.xml10_content()),
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                if keep_blank || !content.trim().is_empty() {
+                    push_text(&mut stack, &content);
+                }
+            }
             Event::CData(c) => push_text(&mut stack, &c.xml10_content()),
             Event::GeneralRef(r) => {
                 let name = r.xml10_content();
