@@ -86,12 +86,7 @@ impl Draft {
 
     /// The draft's type.
     pub fn item_type(&self) -> ItemType {
-        match self.body {
-            ItemBody::Judge { .. } => ItemType::Judge,
-            ItemBody::Single { .. } => ItemType::Single,
-            ItemBody::Multiple { .. } => ItemType::Multiple,
-            ItemBody::Short { .. } => ItemType::Short,
-        }
+        self.body.item_type()
     }
 }
 

@@ -10,17 +10,13 @@ use kaoshi_engine::bank::{ItemBody, Status};
 /// Reads a Moodle XML file.
 pub fn read_moodle(file: &str, text: &str) -> Harvest {
     let mut harvest = Harvest::default();
-    let root = match xml::parse(text) {
+    let root = match xml::document(file, text, "quiz", "<quiz>") {
         Ok(root) => root,
-        Err(e) => {
-            harvest.skip(Location::new(file, Some(e.line)), format!("not readable XML: {}", e.message));
+        Err(skipped) => {
+            harvest.skipped.push(skipped);
             return harvest;
         }
     };
-    if root.name != "quiz" {
-        harvest.skip(Location::new(file, Some(root.line)), format!("root element is <{}>, not <quiz>", root.name));
-        return harvest;
-    }
     let mut category: Option<(Option<String>, String)> = None;
     for (n, q) in root.children_named("question").enumerate() {
         let kind = q.attr("type").unwrap_or("");

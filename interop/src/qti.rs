@@ -71,20 +71,13 @@ fn unsupported(name: &str) -> String {
 /// Reads one `assessmentItem` document.
 pub fn read_item(file: &str, text: &str, meta: &ItemMeta) -> Harvest {
     let mut harvest = Harvest::default();
-    let root = match xml::parse(text) {
+    let root = match xml::document(file, text, "assessmentItem", "an assessment item") {
         Ok(root) => root,
-        Err(e) => {
-            harvest.skip(Location::new(file, Some(e.line)), format!("not readable XML: {}", e.message));
+        Err(skipped) => {
+            harvest.skipped.push(skipped);
             return harvest;
         }
     };
-    if root.name != "assessmentItem" {
-        harvest.skip(
-            Location::new(file, Some(root.line)),
-            format!("root element is <{}>, not an assessment item", root.name),
-        );
-        return harvest;
-    }
     let label = root.attr("identifier").or(root.attr("title")).unwrap_or("");
     let location = Location::new(file, Some(root.line)).labelled(label);
     match read_root(&root, meta, &location, &mut harvest) {

@@ -118,6 +118,23 @@ impl Element {
     }
 }
 
+/// Parses a document whose root must be `root` (folded name); otherwise the
+/// reason it cannot be read, located, for the import report.
+pub fn document(file: &str, text: &str, root: &str, what: &str) -> Result<Element, crate::draft::Skipped> {
+    use crate::draft::{Location, Skipped};
+    match parse(text) {
+        Ok(doc) if doc.name == root => Ok(doc),
+        Ok(doc) => Err(Skipped {
+            location: Location::new(file, Some(doc.line)),
+            reason: format!("root element is <{}>, not {what}", doc.name),
+        }),
+        Err(e) => Err(Skipped {
+            location: Location::new(file, Some(e.line)),
+            reason: format!("not readable XML: {}", e.message),
+        }),
+    }
+}
+
 /// Converts a byte offset to a 1-based line.
 fn line_at(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());

@@ -250,12 +250,7 @@ pub struct Item {
 impl Item {
     /// The item's type.
     pub fn item_type(&self) -> ItemType {
-        match self.body {
-            ItemBody::Judge { .. } => ItemType::Judge,
-            ItemBody::Single { .. } => ItemType::Single,
-            ItemBody::Multiple { .. } => ItemType::Multiple,
-            ItemBody::Short { .. } => ItemType::Short,
-        }
+        self.body.item_type()
     }
 
     /// Options of a choice item, empty otherwise.
@@ -298,6 +293,18 @@ pub enum ItemBody {
         /// Highest mark.
         max_score: f64,
     },
+}
+
+impl ItemBody {
+    /// The type this body belongs to.
+    pub fn item_type(&self) -> ItemType {
+        match self {
+            ItemBody::Judge { .. } => ItemType::Judge,
+            ItemBody::Single { .. } => ItemType::Single,
+            ItemBody::Multiple { .. } => ItemType::Multiple,
+            ItemBody::Short { .. } => ItemType::Short,
+        }
+    }
 }
 
 /// One scoring point of a short item's rubric.
