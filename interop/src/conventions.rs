@@ -82,7 +82,7 @@ pub fn letters(s: &str, n: usize) -> Result<u8, String> {
                 }
                 mask |= 1 << i;
             }
-            ',' | '、' | ';' | ' ' | '/' | '|' | '+' | '，' | '；' => {}
+            ',' | '、' | ';' | ' ' | '/' | '|' | '+' | '，' | '；' | '.' | '。' => {}
             other => return Err(format!("answer `{s}`: `{other}` is not an option letter")),
         }
     }
@@ -153,6 +153,7 @@ mod tests {
         assert_eq!(letters("ACD", 4), Ok(0b1101));
         assert_eq!(letters("ＡＣＤ", 5), Ok(0b1101));
         assert_eq!(letters("c、a", 4), Ok(0b101));
+        assert_eq!(letters("B.", 4), Ok(0b10));
         assert!(letters("AE", 4).expect_err("out of range").contains("4 options (A–D)"));
         assert!(letters("AA", 4).expect_err("repeat").contains("twice"));
         assert!(letters("A?", 4).is_err());

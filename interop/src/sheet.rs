@@ -55,7 +55,12 @@ pub fn decode_text(name: &str, bytes: &[u8]) -> Result<(String, &'static str), F
 pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Harvest, FileError> {
     let (text, encoding) = decode_text(name, bytes)?;
     let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.contains('\t') && !first.contains(',') { b'\t' } else { b',' };
+    // Excel writes tabs for "Unicode text" and semicolons where the decimal mark is a comma.
+    let delimiter = match (first.contains(','), first.contains('\t'), first.contains(';')) {
+        (false, true, _) => b'\t',
+        (false, false, true) => b';',
+        _ => b',',
+    };
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut table = Table { name: name.to_string(), rows: Vec::new(), type_hint: None };
@@ -139,6 +144,8 @@ mod tests {
         let utf16: Vec<u8> =
             [0xff, 0xfe].into_iter().chain("题干\t答案".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         assert_eq!(decode_text("x", &utf16).expect("utf16").0, "题干\t答案");
+        let h = read_csv("x.csv", "题型;题干;答案\n判断题;电流的单位是安培;对\n".as_bytes()).expect("csv");
+        assert_eq!(h.drafts.len(), 1, "semicolon-separated: {:?}", h.skipped);
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(27), "AB");
     }
