@@ -557,3 +557,44 @@ fn cli_import_refuses_with_reasons() {
     let stdout = fails(&["bank", "import", "--from", "moodle-xml", "b.csv", "-o", "o"], "nothing imported from b.csv");
     assert!(stdout.starts_with("skipped b.csv line 1: "), "{stdout}");
 }
+
+#[test]
+fn workbooks_written_by_libreoffice_and_openpyxl() {
+    let dir = own_fixtures().join("xlsx");
+    let mut seen: Vec<Vec<(String, ItemBody, Option<u8>, Option<String>)>> = Vec::new();
+    for name in
+        ["template-libreoffice.xlsx", "template-libreoffice.ods", "template-libreoffice.xls", "template-openpyxl.xlsx"]
+    {
+        let h = read_file(Format::Xlsx, &dir.join(name));
+        let r = template_reasons(&h);
+        assert_eq!(r.len(), 3, "{name}: {r:?}");
+        assert_eq!(r[0].0, 1, "{name}: the title row");
+        assert!(r[1].0 == 10 && r[1].1.contains("题型 `计算题` has no kaoshi type"), "{name}: {r:?}");
+        assert!(r[2].0 == 11 && r[2].1.contains("names option C, but the item has 2 options"), "{name}: {r:?}");
+        assert!(notes(&h).iter().any(|n| n.contains("`序号`, `解析`")), "{name}: {:?}", notes(&h));
+        let items: Vec<_> = h
+            .drafts
+            .iter()
+            .filter(|d| d.location.file.ends_with("[题库]"))
+            .map(|d| (d.stem.clone(), d.body.clone(), d.difficulty, d.point.clone()))
+            .collect();
+        assert_eq!(items.len(), 8, "{name}");
+        assert_eq!(items[0].1, ItemBody::Judge { answer: true }, "{name}: √");
+        assert_eq!((items[2].1.clone(), items[2].2), (ItemBody::Judge { answer: false }, Some(3)), "{name}: 错, 中");
+        assert!(
+            matches!(&items[5].1, ItemBody::Multiple { options, answer: 0b01011 } if options.len() == 5),
+            "{name}: A,B,D of 5"
+        );
+        assert_eq!((items[5].2, items[6].2), (Some(4), Some(4)), "{name}: 较难 and a numeric 4");
+        assert_eq!(items[4].3.as_deref(), Some("B01"));
+        seen.push(items);
+        if name == "template-openpyxl.xlsx" {
+            let short = h.drafts.iter().find(|d| d.location.file.ends_with("[简答题]")).expect("short sheet");
+            let ItemBody::Short { rubric, max_score, reference } = &short.body else { panic!("short expected") };
+            assert_eq!((rubric.len(), *max_score), (3, 10.0));
+            assert_eq!(rubric[2].point, "心肺复苏与呼救");
+            assert!(reference.starts_with("迅速脱离电源"));
+        }
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "every tool's workbook reads the same items");
+}
