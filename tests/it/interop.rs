@@ -558,10 +558,13 @@ fn cli_import_refuses_with_reasons() {
     assert!(stdout.starts_with("skipped b.csv line 1: "), "{stdout}");
 }
 
+/// What a spreadsheet row became: stem, body, difficulty, point.
+type RowItem = (String, ItemBody, Option<u8>, Option<String>);
+
 #[test]
 fn workbooks_written_by_libreoffice_and_openpyxl() {
     let dir = own_fixtures().join("xlsx");
-    let mut seen: Vec<Vec<(String, ItemBody, Option<u8>, Option<String>)>> = Vec::new();
+    let mut seen: Vec<Vec<RowItem>> = Vec::new();
     for name in
         ["template-libreoffice.xlsx", "template-libreoffice.ods", "template-libreoffice.xls", "template-openpyxl.xlsx"]
     {
