@@ -7,8 +7,8 @@
 use crate::draft::{Draft, Harvest, Location, Note, Skipped};
 use crate::text::{normalize, normalize_line};
 use kaoshi_engine::bank::{
-    export, parse_blueprint, parse_items, parse_source, Bank, BankMeta, BankSource, Importance, Item, ItemBody,
-    ItemType, Level, Module, Point, SourceFiles,
+    export, parse_blueprint, parse_source, Bank, BankMeta, BankSource, Importance, Item, ItemBody, ItemType, Level,
+    Module, Point, SourceFiles, ITEMS_FILE,
 };
 use kaoshi_engine::diag::SourceError;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -92,11 +92,6 @@ pub fn build(harvest: Harvest, options: &Options) -> Result<Imported, BuildError
     };
     let items = settle(placed, &mut notes);
     note_duplicates(&items, &mut notes);
-    let (items, mut rejected) = validate(items, &modules);
-    skipped.append(&mut rejected);
-    if items.is_empty() {
-        return Err(BuildError::Nothing { skipped });
-    }
     let spec = paper.and_then(|text| match kaoshi_engine::bank::parse_spec_file(&text) {
         Ok(spec) => Some(spec),
         Err(e) => {
@@ -107,15 +102,9 @@ pub fn build(harvest: Harvest, options: &Options) -> Result<Imported, BuildError
             None
         }
     });
-    let source = BankSource { bank: Bank { meta, modules, items: items.into_iter().map(|(_, i)| i).collect() }, spec };
-    // The directory written must pass `bank check`; anything else is our defect.
-    let text = export(&source);
-    let files = SourceFiles {
-        bank_toml: &text.bank_toml,
-        paper_toml: text.paper_toml.as_deref(),
-        items_jsonl: &text.items_jsonl,
-    };
-    let source = parse_source(files).map_err(BuildError::Internal)?;
+    let (locations, items): (Vec<Location>, Vec<Item>) = items.into_iter().unzip();
+    let source = BankSource { bank: Bank { meta, modules, items }, spec };
+    let source = validate(source, locations, &mut skipped)?;
     Ok(Imported { source, skipped, notes, drafted_blueprint })
 }
 
@@ -365,44 +354,84 @@ fn note_duplicates(items: &[(Location, Item)], notes: &mut Vec<Note>) {
     }
 }
 
-/// Runs each item through the engine's items.jsonl validation; items it
-/// refuses are skipped with the engine's reasons.
-fn validate(items: Vec<(Location, Item)>, modules: &[Module]) -> (Vec<(Location, Item)>, Vec<Skipped>) {
-    let probe = BankSource {
-        bank: Bank {
-            meta: BankMeta {
-                id: "probe".into(),
-                title: String::new(),
-                occupation_code: String::new(),
-                occupation: String::new(),
-                level: Level::Five,
-                version: 1,
-                standard: String::new(),
-            },
-            modules: modules.to_vec(),
-            items: items.iter().map(|(_, i)| i.clone()).collect(),
-        },
-        spec: None,
-    };
-    let jsonl = export(&probe).items_jsonl;
-    let points: HashSet<&str> = modules.iter().flat_map(|m| &m.points).map(|p| p.code.as_str()).collect();
-    let Err(diags) = parse_items(&jsonl, Some(&points)) else {
-        return (items, Vec::new());
-    };
-    let mut reasons: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for d in diags {
-        if let Some(line) = d.line {
-            let field = d.field.map(|f| format!("{f}: ")).unwrap_or_default();
-            reasons.entry(line - 1).or_default().push(format!("{field}{}", d.message));
+/// Runs the bank through the engine's own parser, exactly as `bank check`
+/// will read the directory: items it refuses are skipped with the engine's
+/// reasons and the rest checked again. Anything else refused is our defect.
+fn validate(
+    mut source: BankSource,
+    mut locations: Vec<Location>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<BankSource, BuildError> {
+    for _ in 0..2 {
+        if source.bank.items.is_empty() {
+            return Err(BuildError::Nothing { skipped: std::mem::take(skipped) });
         }
-    }
-    let mut kept = Vec::with_capacity(items.len());
-    let mut skipped = Vec::new();
-    for (i, (location, item)) in items.into_iter().enumerate() {
-        match reasons.remove(&i) {
-            Some(r) => skipped.push(Skipped { location, reason: r.join("; ") }),
-            None => kept.push((location, item)),
+        let text = export(&source);
+        let files = SourceFiles {
+            bank_toml: &text.bank_toml,
+            paper_toml: text.paper_toml.as_deref(),
+            items_jsonl: &text.items_jsonl,
+        };
+        let error = match parse_source(files) {
+            Ok(parsed) => return Ok(parsed),
+            Err(e) => e,
+        };
+        let mut reasons: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for d in &error.diagnostics {
+            match d.line {
+                Some(line) if d.file == ITEMS_FILE && line >= 1 => {
+                    let field = d.field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default();
+                    reasons.entry(line - 1).or_default().push(format!("{field}{}", d.message));
+                }
+                _ => return Err(BuildError::Internal(error)),
+            }
         }
+        let items = std::mem::take(&mut source.bank.items);
+        let mut kept = Vec::with_capacity(items.len());
+        let mut kept_at = Vec::with_capacity(items.len());
+        for (i, (location, item)) in locations.into_iter().zip(items).enumerate() {
+            match reasons.remove(&i) {
+                Some(r) => skipped.push(Skipped { location, reason: r.join("; ") }),
+                None => {
+                    kept.push(item);
+                    kept_at.push(location);
+                }
+            }
+        }
+        source.bank.items = kept;
+        locations = kept_at;
     }
-    (kept, skipped)
+    let text = export(&source);
+    let files = SourceFiles {
+        bank_toml: &text.bank_toml,
+        paper_toml: text.paper_toml.as_deref(),
+        items_jsonl: &text.items_jsonl,
+    };
+    parse_source(files).map_err(BuildError::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(line: usize, options: &[&str]) -> Draft {
+        let body = ItemBody::Single { options: options.iter().map(|o| o.to_string()).collect(), answer: 0 };
+        Draft::new(Location::new("t.csv", Some(line)), format!("question {line}"), body)
+    }
+
+    #[test]
+    fn items_the_engine_refuses_are_skipped_with_its_reason() {
+        let harvest =
+            Harvest { drafts: vec![draft(2, &["甲", "乙"]), draft(3, &["甲", " 甲"])], ..Harvest::default() };
+        let options = Options { bank_id: "t".into(), ..Options::default() };
+        let imported = build(harvest, &options).expect("one item survives");
+        assert_eq!(imported.source.bank.items.len(), 1);
+        assert_eq!(imported.skipped.len(), 1);
+        assert_eq!(imported.skipped[0].location.line, Some(3));
+        assert!(imported.skipped[0].reason.contains("repeats an earlier option"), "{}", imported.skipped[0].reason);
+        let weights: f64 = imported.source.bank.modules.iter().map(|m| m.weight).sum();
+        assert_eq!(weights, 100.0);
+        let only_bad = Harvest { drafts: vec![draft(3, &["甲", "甲"])], ..Harvest::default() };
+        assert!(matches!(build(only_bad, &options), Err(BuildError::Nothing { skipped }) if skipped.len() == 1));
+    }
 }

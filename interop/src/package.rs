@@ -7,6 +7,7 @@ use crate::draft::{Harvest, Location};
 use crate::qti::{read_item, resource_meta, ItemMeta};
 use crate::sheet::FileError;
 use crate::xml;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
@@ -119,34 +120,58 @@ pub fn read_package(name: &str, files: &Files) -> Result<Harvest, FileError> {
     let manifest = xml::parse_data(&text)
         .map_err(|e| FileError::new(&manifest_label, format!("line {}: {}", e.line, e.message)))?;
     let resources = manifest.child("resources").map(|r| r.children_named("resource").collect::<Vec<_>>());
+    // Each resource becomes a piece of the harvest; items are parsed in
+    // parallel and the pieces joined in manifest order.
+    enum Piece<'a> {
+        Done(Harvest),
+        Item { label: String, location: Location, bytes: &'a [u8], meta: ItemMeta },
+    }
+    let mut pieces = Vec::new();
     for resource in resources.unwrap_or_default() {
         let kind = resource.attr("type").unwrap_or("");
         let ident = resource.attr("identifier").unwrap_or("");
         let location = Location::new(&manifest_label, Some(resource.line)).labelled(ident);
+        let mut alone = Harvest::default();
         if kind.contains("imsqti_test") {
-            harvest.note(location, "assessment test not imported: kaoshi assembles its own papers from the paper spec");
+            alone.note(location, "assessment test not imported: kaoshi assembles its own papers from the paper spec");
+            pieces.push(Piece::Done(alone));
             continue;
         }
         if !kind.contains("imsqti_item") {
             continue; // media, stylesheets, kaoshi's blueprint: not items
         }
         let Some(href) = resource.attr("href") else {
-            harvest.skip(location, "item resource without href");
+            alone.skip(location, "item resource without href");
+            pieces.push(Piece::Done(alone));
             continue;
         };
         let path = resolve(&manifest_path, &unescape_href(href));
-        let Some(bytes) = files.get(&path) else {
-            harvest.skip(location, format!("item file `{path}` is not in the package"));
-            continue;
-        };
-        let text = match text_of(&label(&path), bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                harvest.skip(location, e.message);
-                continue;
+        match files.get(&path) {
+            Some(bytes) => {
+                pieces.push(Piece::Item { label: label(&path), location, bytes, meta: resource_meta(resource) })
             }
-        };
-        harvest.absorb(read_item(&label(&path), &text, &resource_meta(resource)));
+            None => {
+                alone.skip(location, format!("item file `{path}` is not in the package"));
+                pieces.push(Piece::Done(alone));
+            }
+        }
+    }
+    let harvests: Vec<Harvest> = pieces
+        .into_par_iter()
+        .map(|piece| match piece {
+            Piece::Done(h) => h,
+            Piece::Item { label, location, bytes, meta } => match text_of(&label, bytes) {
+                Ok(text) => read_item(&label, &text, &meta),
+                Err(e) => {
+                    let mut h = Harvest::default();
+                    h.skip(location, e.message);
+                    h
+                }
+            },
+        })
+        .collect();
+    for h in harvests {
+        harvest.absorb(h);
     }
     Ok(harvest)
 }

@@ -5,6 +5,7 @@
 use crate::conventions::{self, half_width};
 use crate::draft::{choice_body, short_body, Draft, Harvest, Location};
 use kaoshi_engine::bank::{ItemType, Status};
+use rayon::prelude::*;
 
 /// A sheet of text cells with the 1-based line (row) number of each row.
 #[derive(Debug, Clone, Default)]
@@ -124,18 +125,30 @@ pub fn read_table(table: &Table) -> Harvest {
     }
     // Data under no header would otherwise vanish: count it per column.
     let mut headless: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
-    for (line, cells) in rows {
+    let rows: Vec<&(usize, Vec<String>)> = rows.collect();
+    for (_, cells) in &rows {
         for (i, cell) in cells.iter().enumerate() {
             let unnamed = names.get(i).is_none_or(|n| n.trim().is_empty());
             if unnamed && !cell.trim().is_empty() {
                 *headless.entry(i).or_default() += 1;
             }
         }
-        let location = Location::new(&table.name, Some(*line));
-        match read_row(&cols, cells, table.type_hint, &location, &mut harvest) {
-            Ok(draft) => harvest.drafts.push(draft),
-            Err(reason) => harvest.skip(location, reason),
-        }
+    }
+    // Rows are independent: read them in parallel, join in row order.
+    let read: Vec<Harvest> = rows
+        .par_iter()
+        .map(|(line, cells)| {
+            let mut h = Harvest::default();
+            let location = Location::new(&table.name, Some(*line));
+            match read_row(&cols, cells, table.type_hint, &location, &mut h) {
+                Ok(draft) => h.drafts.push(draft),
+                Err(reason) => h.skip(location, reason),
+            }
+            h
+        })
+        .collect();
+    for h in read {
+        harvest.absorb(h);
     }
     for (column, rows) in headless {
         harvest.note(
