@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `../shared/fixtures/interop` (QTI, read in place), or `KAOSHI_INTEROP_FIXTURES`.
-fn shared_fixtures() -> PathBuf {
+pub fn shared_fixtures() -> PathBuf {
     let dir = std::env::var_os("KAOSHI_INTEROP_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| super::root().join("../shared/fixtures/interop"));
@@ -257,7 +257,7 @@ fn gift_written_for_moodle() {
 }
 
 /// The usual 题库导入模板 with every convention and a few broken rows.
-const TEMPLATE: &str = "电工四级理论题库（导入模板）\n\
+pub const TEMPLATE: &str = "电工四级理论题库（导入模板）\n\
 题型,题干,选项A,选项B,选项C,选项D,答案,难度,鉴定点,解析\n\
 判断题,安全电压是指不危及人身安全的电压。,,,,,√,易,A01,\n\
 判断题,可以带电更换熔断器。,,,,,错,2,A01,\n\
@@ -478,84 +478,6 @@ fn retired_items_and_enemy_groups_survive_export() {
     source.bank.items[0].status = Status::Retired;
     source.bank.items[1].enemy_group = Some("G 1 & <2>".into());
     assert_round_trip(&source);
-}
-
-fn kaoshi(args: &[&str], dir: &Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kaoshi")).args(args).current_dir(dir).output().expect("run kaoshi")
-}
-
-#[test]
-fn cli_import_writes_a_checked_bank_and_a_report() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    std::fs::write(tmp.path().join("bank.csv"), encoding_rs::GB18030.encode(TEMPLATE).0).expect("csv");
-    let out = kaoshi(
-        &["bank", "import", "--from", "csv", "bank.csv", "-o", "my-bank", "--report", "report.json"],
-        tmp.path(),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("skipped bank.csv line 9: 题型 `填空题` has no kaoshi type"), "{stdout}");
-    assert!(
-        stdout.contains(
-            "imported 7 items (judge 2, single 3, multiple 2, short 0) from bank.csv into my-bank; 6 skipped"
-        ),
-        "{stdout}"
-    );
-    assert!(stdout.contains("bank.toml is a draft"), "{stdout}");
-    let check = kaoshi(&["bank", "check", "my-bank"], tmp.path());
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("report.json")).expect("report")).expect("json");
-    assert_eq!(report["imported"]["multiple"], 2);
-    assert_eq!(report["skipped"].as_array().map(Vec::len), Some(6));
-    assert_eq!(report["skipped"][2]["at"]["line"], 9);
-    assert_eq!(report["bank"], "my-bank");
-    assert_eq!(report["drafted_blueprint"], true);
-
-    // The same bank out as QTI and back: identical files.
-    let out = kaoshi(&["bank", "export", "my-bank", "--to", "qti", "-o", "my-bank.zip"], tmp.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = kaoshi(&["bank", "import", "--from", "qti", "my-bank.zip", "-o", "again"], tmp.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for f in ["bank.toml", "items.jsonl"] {
-        let a = std::fs::read(tmp.path().join("my-bank").join(f)).expect("a");
-        let b = std::fs::read(tmp.path().join("again").join(f)).expect("b");
-        assert!(a == b, "{f} differs after import → export → import");
-    }
-    // An unpacked package directory reads the same way.
-    let out = kaoshi(&["bank", "export", "again", "--to", "qti", "-o", "pkg"], tmp.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(tmp.path().join("pkg/imsmanifest.xml").exists());
-    let out = kaoshi(&["bank", "import", "--from", "qti", "pkg/imsmanifest.xml", "-o", "third"], tmp.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-#[test]
-fn cli_import_refuses_with_reasons() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let fails = |args: &[&str], needle: &str| {
-        let out = kaoshi(args, tmp.path());
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!out.status.success(), "{args:?} should fail");
-        assert!(err.contains(needle), "{args:?}: `{err}` should mention `{needle}`");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    fails(
-        &["bank", "import", "--from", "docx", "x", "-o", "o"],
-        "unknown format `docx` (expected one of: xlsx, csv, qti, moodle-xml, gift)",
-    );
-    let order = shared_fixtures().join("qti-2.1/order.xml");
-    let stdout =
-        fails(&["bank", "import", "--from", "qti", &order.display().to_string(), "-o", "o"], "nothing imported");
-    assert!(stdout.contains("orderInteraction"), "the reason is printed: {stdout}");
-    assert!(!tmp.path().join("o").exists(), "nothing written");
-    std::fs::write(tmp.path().join("b.csv"), TEMPLATE).expect("csv");
-    std::fs::write(tmp.path().join("bad.toml"), "id = \"x\"\nweight = [\n").expect("toml");
-    fails(&["bank", "import", "--from", "csv", "b.csv", "-o", "o", "--blueprint", "bad.toml"], "bank.toml line");
-    let sample = super::sample("electrician-4").display().to_string();
-    fails(&["bank", "import", "--from", "csv", "b.csv", "-o", &sample], "already holds a bank");
-    let stdout = fails(&["bank", "import", "--from", "moodle-xml", "b.csv", "-o", "o"], "nothing imported from b.csv");
-    assert!(stdout.starts_with("skipped b.csv line 1: "), "{stdout}");
 }
 
 /// What a spreadsheet row became: stem, body, difficulty, point.

@@ -11,6 +11,7 @@ mod crash;
 mod fuzz_corpus;
 mod grade;
 mod interop;
+mod interop_cli;
 mod marking;
 mod roundtrip;
 mod samples;
