@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Driver(Child, u16);
+pub(super) struct Driver(Child, pub(super) u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Driver {
+pub(super) fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -35,7 +35,7 @@ fn start_driver() -> Driver {
     Driver(child, port)
 }
 
-async fn browser(port: u16, profile: &std::path::Path) -> Client {
+pub(super) async fn browser(port: u16, profile: &std::path::Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -55,7 +55,7 @@ async fn browser(port: u16, profile: &std::path::Path) -> Client {
 }
 
 /// Polls a JavaScript expression until it is truthy.
-async fn until(c: &Client, what: &str, expr: &str) {
+pub(super) async fn until(c: &Client, what: &str, expr: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let v: Value = c.execute(&format!("return !!({expr});"), vec![]).await.expect("execute");
@@ -70,7 +70,7 @@ async fn until(c: &Client, what: &str, expr: &str) {
     }
 }
 
-async fn shot(c: &Client, name: &str) -> PathBuf {
+pub(super) async fn shot(c: &Client, name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
     let path = dir.join(format!("{name}.png"));

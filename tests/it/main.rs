@@ -13,6 +13,7 @@ mod grade;
 mod interop;
 mod interop_cli;
 mod marking;
+mod qti_player;
 mod roundtrip;
 mod samples;
 mod seal;
