@@ -53,6 +53,10 @@ pub fn decode_text(name: &str, bytes: &[u8]) -> Result<(String, &'static str), F
 
 /// Reads a CSV (or tab-separated) bank.
 pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Harvest, FileError> {
+    // A workbook handed to the CSV reader would decode as garbage rows.
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xd0\xcf\x11\xe0") {
+        return Err(FileError::new(name, "this is a workbook (xlsx/xls/ods), not CSV text: use --from xlsx"));
+    }
     let (text, encoding) = decode_text(name, bytes)?;
     let first = text.lines().next().unwrap_or("");
     // Excel writes tabs for "Unicode text" and semicolons where the decimal mark is a comma.
@@ -81,8 +85,10 @@ pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Harvest, FileError> {
 
 /// Reads every sheet of a workbook (xlsx, xlsm, xls, ods).
 pub fn read_workbook(name: &str, bytes: &[u8]) -> Result<Harvest, FileError> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| FileError::new(name, format!("not a readable workbook: {e}")))?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+        let hint = if std::str::from_utf8(bytes).is_ok() { " (it is text: use --from csv)" } else { "" };
+        FileError::new(name, format!("not a readable workbook: {e}{hint}"))
+    })?;
     let mut harvest = Harvest::default();
     for sheet in book.sheet_names() {
         let label = format!("{name}[{sheet}]");

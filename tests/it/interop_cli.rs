@@ -76,6 +76,12 @@ fn cli_import_refuses_with_reasons() {
     std::fs::write(tmp.path().join("b.csv"), TEMPLATE).expect("csv");
     std::fs::write(tmp.path().join("bad.toml"), "id = \"x\"\nweight = [\n").expect("toml");
     fails(&["bank", "import", "--from", "csv", "b.csv", "-o", "o", "--blueprint", "bad.toml"], "bank.toml line");
+    fails(&["bank", "import", "--from", "xlsx", "b.csv", "-o", "o"], "(it is text: use --from csv)");
+    let workbook = super::root().join("tests/fixtures/interop/xlsx/template-openpyxl.xlsx").display().to_string();
+    fails(
+        &["bank", "import", "--from", "csv", &workbook, "-o", "o"],
+        "is a workbook (xlsx/xls/ods), not CSV text: use --from xlsx",
+    );
     let sample = super::sample("electrician-4").display().to_string();
     fails(&["bank", "import", "--from", "csv", "b.csv", "-o", &sample], "already holds a bank");
     let stdout = fails(&["bank", "import", "--from", "moodle-xml", "b.csv", "-o", "o"], "nothing imported from b.csv");
