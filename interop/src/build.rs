@@ -190,24 +190,29 @@ fn code_like(s: &str) -> bool {
 /// Drafts bank.toml from the source: one module per module name (category
 /// parent, 模块 column), one point per point name, weights by item share.
 fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Module>, Vec<Placed>) {
-    // module name → point names, in first-seen order
+    // module name → point names, in first-seen order. A point is keyed by
+    // its module too: the same leaf name under two categories is two points.
     let mut order: Vec<(String, Vec<String>)> = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
-    let mut point_module: HashMap<String, String> = HashMap::new();
+    // A row that names a point but no module joins the point's first module.
+    let mut first_module: HashMap<String, String> = HashMap::new();
     let mut keyed = Vec::with_capacity(drafts.len());
     for draft in drafts {
         let point = draft.point.clone().or_else(|| options.default_point.clone()).unwrap_or(UNSORTED_POINT.into());
-        let module = point_module
-            .entry(point.clone())
-            .or_insert_with(|| draft.module.clone().unwrap_or(UNSORTED_MODULE.into()))
-            .clone();
-        match order.iter_mut().find(|(m, _)| *m == module) {
-            Some((_, points)) if !points.contains(&point) => points.push(point.clone()),
-            Some(_) => {}
-            None => order.push((module.clone(), vec![point.clone()])),
+        let module = match &draft.module {
+            Some(m) => m.clone(),
+            None => first_module.get(&point).cloned().unwrap_or(UNSORTED_MODULE.into()),
+        };
+        first_module.entry(point.clone()).or_insert_with(|| module.clone());
+        if seen.insert((module.clone(), point.clone())) {
+            match order.iter_mut().find(|(m, _)| *m == module) {
+                Some((_, points)) => points.push(point.clone()),
+                None => order.push((module.clone(), vec![point.clone()])),
+            }
         }
-        *counts.entry(module).or_default() += 1;
-        keyed.push((point, draft));
+        *counts.entry(module.clone()).or_default() += 1;
+        keyed.push(((module, point), draft));
     }
     let mut used = HashSet::new();
     let mut code_for = |name: &str, prefix: &str, n: usize| -> String {
@@ -227,7 +232,7 @@ fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Modu
     if let Some(biggest) = (0..units.len()).max_by_key(|&i| units[i]) {
         units[biggest] = (units[biggest] + 10_000).saturating_sub(sum);
     }
-    let mut codes: HashMap<String, String> = HashMap::new();
+    let mut codes: HashMap<(String, String), String> = HashMap::new();
     let mut modules = Vec::with_capacity(order.len());
     for (i, (module, points)) in order.iter().enumerate() {
         let code = code_for(module, "M", i + 1);
@@ -236,7 +241,7 @@ fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Modu
             .enumerate()
             .map(|(j, p)| {
                 let pcode = code_for(p, &format!("{code}-P"), j + 1);
-                codes.insert(p.clone(), pcode.clone());
+                codes.insert((module.clone(), p.clone()), pcode.clone());
                 Point { code: pcode, name: p.clone(), importance: Importance::Y }
             })
             .collect();
@@ -251,7 +256,7 @@ fn draft_blueprint(drafts: Vec<Draft>, options: &Options) -> (BankMeta, Vec<Modu
         version: 1,
         standard: "待定：按国家职业技能标准补全模块、权重与鉴定点".into(),
     };
-    let placed = keyed.into_iter().map(|(p, draft)| Placed { point: codes[&p].clone(), draft }).collect();
+    let placed = keyed.into_iter().map(|(key, draft)| Placed { point: codes[&key].clone(), draft }).collect();
     (meta, modules, placed)
 }
 
@@ -431,6 +436,20 @@ mod tests {
         assert!(imported.skipped[0].reason.contains("repeats an earlier option"), "{}", imported.skipped[0].reason);
         let weights: f64 = imported.source.bank.modules.iter().map(|m| m.weight).sum();
         assert_eq!(weights, 100.0);
+        let at = |module: Option<&str>, point: &str| {
+            let mut d = draft(9, &["甲", "乙"]);
+            d.module = module.map(String::from);
+            d.point = Some(point.into());
+            d
+        };
+        let drafts = vec![at(Some("电工基础"), "第一章"), at(Some("安全"), "第一章"), at(None, "第一章")];
+        let imported = build(Harvest { drafts, ..Harvest::default() }, &options).expect("bank");
+        let modules: Vec<(&str, usize)> =
+            imported.source.bank.modules.iter().map(|m| (m.name.as_str(), m.points.len())).collect();
+        assert_eq!(modules, [("电工基础", 1), ("安全", 1)], "one 第一章 per module");
+        let points: Vec<&str> = imported.source.bank.items.iter().map(|i| i.point.as_str()).collect();
+        assert_eq!(points[0], points[2], "a row without a module joins the point's first module");
+        assert_ne!(points[0], points[1]);
         let only_bad = Harvest { drafts: vec![draft(3, &["甲", "甲"])], ..Harvest::default() };
         assert!(matches!(build(only_bad, &options), Err(BuildError::Nothing { skipped }) if skipped.len() == 1));
     }

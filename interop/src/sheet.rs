@@ -152,6 +152,9 @@ mod tests {
         assert_eq!(decode_text("x", &utf16).expect("utf16").0, "题干\t答案");
         let h = read_csv("x.csv", "题型;题干;答案\n判断题;电流的单位是安培;对\n".as_bytes()).expect("csv");
         assert_eq!(h.drafts.len(), 1, "semicolon-separated: {:?}", h.skipped);
+        let h = read_csv("x.csv", "题型,题干,选项A,选项B,答案\n判断题,铜比铝导电性差。,错误,正确,A\n".as_bytes())
+            .expect("csv");
+        assert_eq!(h.drafts[0].body, kaoshi_engine::bank::ItemBody::Judge { answer: false }, "A is 错误 here");
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(27), "AB");
     }

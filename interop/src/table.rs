@@ -215,7 +215,15 @@ fn read_row(
     let body = match item_type {
         ItemType::Judge => {
             let a = answer.ok_or("答案 is empty")?;
-            let value = conventions::judge_answer(a)
+            // "A" means whatever 选项A says when the row spells out 正确/错误 options.
+            let by_option = match conventions::letters(a, options.len()) {
+                Ok(mask) if mask.count_ones() == 1 && options.len() == 2 => {
+                    conventions::truth_word(&options[mask.trailing_zeros() as usize])
+                }
+                _ => None,
+            };
+            let value = by_option
+                .or_else(|| conventions::judge_answer(a))
                 .ok_or_else(|| format!("判断题 answer `{a}` is not one of √ × 对 错 正确 错误 T F"))?;
             kaoshi_engine::bank::ItemBody::Judge { answer: value }
         }
