@@ -23,9 +23,18 @@ pub fn import(
     report: Option<&Path>,
 ) -> Result<()> {
     let input = read_input(format, path)?;
-    let harvest = kaoshi_interop::read(format, &input).map_err(|e| anyhow!("{e}"))?;
+    let mut harvest = kaoshi_interop::read(format, &input).map_err(|e| anyhow!("{e}"))?;
     let blueprint = match blueprint {
-        Some(p) => Some(fs::read_to_string(p).with_context(|| format!("cannot read blueprint {}", p.display()))?),
+        Some(p) => {
+            // The blueprint's own bank directory usually holds the paper spec too.
+            let paper = p.with_file_name(kaoshi_engine::spec::PAPER_FILE);
+            if harvest.paper.is_none() && paper.is_file() {
+                let text = fs::read_to_string(&paper).with_context(|| format!("cannot read {}", paper.display()))?;
+                println!("using the paper spec {} next to the blueprint", paper.display());
+                harvest.paper = Some(text);
+            }
+            Some(fs::read_to_string(p).with_context(|| format!("cannot read blueprint {}", p.display()))?)
+        }
         None => None,
     };
     let options = Options {

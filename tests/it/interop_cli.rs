@@ -55,6 +55,28 @@ fn cli_import_writes_a_checked_bank_and_a_report() {
 }
 
 #[test]
+fn cli_import_onto_a_blueprint_takes_its_paper_spec() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(tmp.path().join("bank.csv"), TEMPLATE).expect("csv");
+    let blueprint = super::sample("electrician-4").join("bank.toml").display().to_string();
+    let out = kaoshi(
+        &["bank", "import", "--from", "csv", "bank.csv", "-o", "e4", "--blueprint", &blueprint, "--point", "B01"],
+        tmp.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("using the paper spec"), "{stdout}");
+    assert!(stdout.contains("skipped bank.csv line 13: evaluation point `Z99` is not in the blueprint"), "{stdout}");
+    assert!(!stdout.contains("bank.toml is a draft"), "{stdout}");
+    let spec = |p: std::path::PathBuf| {
+        kaoshi_engine::bank::parse_spec_file(&std::fs::read_to_string(p).expect("paper.toml")).expect("valid spec")
+    };
+    assert_eq!(spec(tmp.path().join("e4/paper.toml")), spec(super::sample("electrician-4").join("paper.toml")));
+    let check = kaoshi(&["bank", "check", "e4"], tmp.path());
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}
+
+#[test]
 fn cli_import_refuses_with_reasons() {
     let tmp = tempfile::tempdir().expect("tmp");
     let fails = |args: &[&str], needle: &str| {
