@@ -295,6 +295,9 @@ enum BankCommand {
         /// Also write the import report as JSON here.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Write nothing and fail if any entry of the input cannot be imported.
+        #[arg(long)]
+        strict: bool,
     },
     /// Export a bank as an IMS QTI 3.0 content package (.zip, or a directory).
     Export {
@@ -408,14 +411,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bank_cmd::rekey(&file, &key, new_key_file.as_deref(), new_passphrase_env.as_deref())
             }
             BankCommand::Synth { output, items, modules, seed } => bank_cmd::synth(&output, items, modules, seed),
-            BankCommand::Import { from, path, output, blueprint, point, report } => crate::interop_cmd::import(
-                from,
-                &path,
-                &output,
-                blueprint.as_deref(),
-                point.as_deref(),
-                report.as_deref(),
-            ),
+            BankCommand::Import { from, path, output, blueprint, point, report, strict } => {
+                let args = crate::interop_cmd::ImportArgs {
+                    format: from,
+                    path: &path,
+                    output: &output,
+                    blueprint: blueprint.as_deref(),
+                    point: point.as_deref(),
+                    report: report.as_deref(),
+                    strict,
+                };
+                crate::interop_cmd::import(&args)
+            }
             BankCommand::Export { bank, to: _, output, key } => crate::interop_cmd::export(&bank, &key, &output),
         },
     }

@@ -13,15 +13,27 @@ use std::path::{Path, PathBuf};
 /// Most bytes read from an input directory; a larger one is refused.
 const MAX_INPUT_BYTES: u64 = 1 << 30;
 
-/// `kaoshi bank import --from FORMAT PATH -o DIR [--blueprint bank.toml] [--point CODE] [--report FILE]`.
-pub fn import(
-    format: Format,
-    path: &Path,
-    output: &Path,
-    blueprint: Option<&Path>,
-    point: Option<&str>,
-    report: Option<&Path>,
-) -> Result<()> {
+/// What `kaoshi bank import` was asked to do.
+pub struct ImportArgs<'a> {
+    /// `--from`.
+    pub format: Format,
+    /// PATH.
+    pub path: &'a Path,
+    /// `-o DIR`.
+    pub output: &'a Path,
+    /// `--blueprint bank.toml`.
+    pub blueprint: Option<&'a Path>,
+    /// `--point CODE`.
+    pub point: Option<&'a str>,
+    /// `--report FILE`.
+    pub report: Option<&'a Path>,
+    /// `--strict`: any skipped entry fails the import and nothing is written.
+    pub strict: bool,
+}
+
+/// `kaoshi bank import --from FORMAT PATH -o DIR [--blueprint bank.toml] [--point CODE] [--report FILE] [--strict]`.
+pub fn import(args: &ImportArgs<'_>) -> Result<()> {
+    let ImportArgs { format, path, output, blueprint, point, report, strict } = *args;
     let input = read_input(format, path)?;
     let mut harvest = kaoshi_interop::read(format, &input).map_err(|e| anyhow!("{e}"))?;
     let blueprint = match blueprint {
@@ -57,10 +69,17 @@ pub fn import(
         }
         Err(e) => bail!("{e}"),
     };
-    write_source_dir(output, &imported.source)?;
     for s in &imported.skipped {
         println!("skipped {}: {}", s.location, s.reason);
     }
+    if strict && !imported.skipped.is_empty() {
+        bail!(
+            "{} entries of {} could not be imported (reasons above); nothing written (--strict)",
+            imported.skipped.len(),
+            path.display()
+        );
+    }
+    write_source_dir(output, &imported.source)?;
     for n in &imported.notes {
         println!("note {}: {}", n.location, n.message);
     }

@@ -104,6 +104,12 @@ fn cli_import_refuses_with_reasons() {
         &["bank", "import", "--from", "csv", &workbook, "-o", "o"],
         "is a workbook (xlsx/xls/ods), not CSV text: use --from xlsx",
     );
+    let stdout = fails(
+        &["bank", "import", "--from", "csv", "b.csv", "-o", "o", "--strict"],
+        "6 entries of b.csv could not be imported (reasons above); nothing written (--strict)",
+    );
+    assert!(stdout.contains("skipped b.csv line 9"), "{stdout}");
+    assert!(!tmp.path().join("o").exists(), "--strict writes nothing");
     let sample = super::sample("electrician-4").display().to_string();
     fails(&["bank", "import", "--from", "csv", "b.csv", "-o", &sample], "already holds a bank");
     let stdout = fails(&["bank", "import", "--from", "moodle-xml", "b.csv", "-o", "o"], "nothing imported from b.csv");
