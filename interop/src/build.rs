@@ -136,16 +136,18 @@ fn place_on_blueprint(
     options: &Options,
     skipped: &mut Vec<Skipped>,
 ) -> Result<Vec<Placed>, BuildError> {
-    let points: Vec<&Point> = modules.iter().flat_map(|m| &m.points).collect();
+    // Looked up once per item: by code, by name (the first point of that
+    // name), or by the code that starts `A01 职业道德基本知识`.
+    let mut by_code: HashMap<&str, &str> = HashMap::new();
+    let mut by_name: HashMap<&str, &str> = HashMap::new();
+    for p in modules.iter().flat_map(|m| &m.points) {
+        by_code.insert(&p.code, &p.code);
+        by_name.entry(&p.name).or_insert(&p.code);
+    }
     let resolve = |given: &str| -> Option<String> {
         let given = given.trim();
         let first_word = given.split_whitespace().next().unwrap_or("");
-        points
-            .iter()
-            .find(|p| p.code == given)
-            .or_else(|| points.iter().find(|p| p.name == given))
-            .or_else(|| points.iter().find(|p| p.code == first_word))
-            .map(|p| p.code.clone())
+        by_code.get(given).or_else(|| by_name.get(given)).or_else(|| by_code.get(first_word)).map(|c| c.to_string())
     };
     let default = match &options.default_point {
         Some(p) => Some(resolve(p).ok_or_else(|| BuildError::UnknownDefaultPoint(p.clone()))?),
@@ -367,7 +369,10 @@ fn validate(
     mut locations: Vec<Location>,
     skipped: &mut Vec<Skipped>,
 ) -> Result<BankSource, BuildError> {
-    for _ in 0..2 {
+    // Refused items are dropped and the rest parsed again; a bank refused a
+    // third time, or for anything but its items, is our defect.
+    let mut attempt = 0;
+    loop {
         if source.bank.items.is_empty() {
             return Err(BuildError::Nothing { skipped: std::mem::take(skipped) });
         }
@@ -379,6 +384,7 @@ fn validate(
         };
         let error = match parse_source(files) {
             Ok(parsed) => return Ok(parsed),
+            Err(e) if attempt == 2 => return Err(BuildError::Internal(e)),
             Err(e) => e,
         };
         let mut reasons: BTreeMap<usize, Vec<String>> = BTreeMap::new();
@@ -405,14 +411,8 @@ fn validate(
         }
         source.bank.items = kept;
         locations = kept_at;
+        attempt += 1;
     }
-    let text = export(&source);
-    let files = SourceFiles {
-        bank_toml: &text.bank_toml,
-        paper_toml: text.paper_toml.as_deref(),
-        items_jsonl: &text.items_jsonl,
-    };
-    parse_source(files).map_err(BuildError::Internal)
 }
 
 #[cfg(test)]

@@ -101,19 +101,13 @@ pub enum Input {
     },
 }
 
-fn utf8(name: &str, bytes: &[u8]) -> Result<String, FileError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec())
-        .map_err(|e| FileError::new(name, format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to())))
-}
-
 fn read_file(format: Format, name: &str, bytes: &[u8]) -> Result<Harvest, FileError> {
     match format {
         Format::Xlsx => sheet::read_workbook(name, bytes),
         Format::Csv => sheet::read_csv(name, bytes),
         Format::Qti if bytes.starts_with(b"PK") => package::read_package(name, &package::unzip(name, bytes)?),
-        Format::Qti => Ok(qti::read_item(name, &utf8(name, bytes)?, &qti::ItemMeta::default())),
-        Format::MoodleXml => Ok(moodle::read_moodle(name, &utf8(name, bytes)?)),
+        Format::Qti => Ok(qti::read_item(name, &package::text_of(name, bytes)?, &qti::ItemMeta::default())),
+        Format::MoodleXml => Ok(moodle::read_moodle(name, &package::text_of(name, bytes)?)),
         Format::Gift => Ok(gift::read_gift(name, &sheet::decode_text(name, bytes)?.0)),
     }
 }

@@ -88,7 +88,8 @@ fn unescape_href(href: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| href.to_string())
 }
 
-fn text_of(label: &str, bytes: &[u8]) -> Result<String, FileError> {
+/// UTF-8 text of a file (a BOM dropped), naming the file when it is not UTF-8.
+pub(crate) fn text_of(label: &str, bytes: &[u8]) -> Result<String, FileError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     String::from_utf8(bytes.to_vec())
         .map_err(|e| FileError::new(label, format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to())))

@@ -4,7 +4,6 @@
 //! report can say so.
 
 use crate::xml::{Element, Node};
-use quick_xml::escape::{resolve_html5_entity, resolve_predefined_entity};
 
 /// Flattened text and what was lost on the way.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -229,18 +228,7 @@ pub fn decode_entities(s: &str) -> String {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
         let end = after.find(';').filter(|&e| e > 0 && e <= 32);
-        let resolved = end.and_then(|e| {
-            let name = &after[..e];
-            if let Some(num) = name.strip_prefix('#') {
-                let code = match num.strip_prefix(['x', 'X']) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                    None => num.parse().ok(),
-                };
-                code.and_then(char::from_u32).map(String::from)
-            } else {
-                resolve_predefined_entity(name).or_else(|| resolve_html5_entity(name)).map(str::to_string)
-            }
-        });
+        let resolved = end.and_then(|e| crate::xml::resolve_entity(&after[..e]));
         match (resolved, end) {
             (Some(r), Some(e)) => {
                 out.push_str(&r);

@@ -161,7 +161,8 @@ impl Lines<'_> {
     }
 }
 
-fn resolve_entity(name: &str) -> Option<String> {
+/// Resolves an entity name (`amp`, `nbsp`, `#x4e2d`, `#20013`) to its text.
+pub(crate) fn resolve_entity(name: &str) -> Option<String> {
     if let Some(rest) = name.strip_prefix('#') {
         let code = match rest.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok(),
