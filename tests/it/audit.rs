@@ -293,3 +293,22 @@ mod archive {
         }
     }
 }
+
+/// An archive written by kaoshi 0.1.0 before the server restructure
+/// (tests/fixtures/archive/make_golden.py): every later kaoshi must verify it
+/// and re-grade every sheet with its key.
+#[test]
+fn the_golden_v1_archive_keeps_verifying() {
+    let dir = super::root().join("tests/fixtures/archive");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+        .args(["archive", "verify"])
+        .arg(dir.join("golden-v1.kar"))
+        .arg("--key-file")
+        .arg(dir.join("golden.key"))
+        .output()
+        .expect("run kaoshi");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("archive of batch golden intact"), "{stdout}");
+    assert!(stdout.contains("re-graded 2 answer sheets"), "{stdout}");
+}
