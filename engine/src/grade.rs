@@ -229,6 +229,54 @@ pub struct Graded {
     pub items: Vec<Option<f64>>,
 }
 
+/// Whether `score` passes under `spec`: the one pass rule.
+pub fn passes(spec: &PaperSpec, score: f64) -> bool {
+    score >= spec.pass_score - 1e-9
+}
+
+impl Grader<'_> {
+    /// Objective item scores of one encoded sheet, per paper position;
+    /// `None` for short items (markers score them).
+    pub fn objective(&self, paper: &Paper, sheet: &[u8]) -> Vec<Option<f64>> {
+        paper.items.iter().zip(sheet).map(|(it, &r)| self.item_score(it, r)).collect()
+    }
+
+    /// The result of a paper from its per-position scores (objective items
+    /// from [`Grader::objective`], short items from their final marks or
+    /// `None` while unmarked): total, module subtotals and pass, which waits
+    /// until every position is scored. Hand-in, marking, score totalling and
+    /// archive re-grading all reach a result through this one function.
+    pub fn result(&self, paper: &Paper, items: Vec<Option<f64>>) -> Graded {
+        let mut modules: BTreeMap<String, f64> = self.module_codes.iter().map(|c| (c.clone(), 0.0)).collect();
+        let mut score = 0.0;
+        for (it, s) in paper.items.iter().zip(&items) {
+            if let Some(s) = s {
+                score += s;
+                *modules.entry(self.module_codes[usize::from(self.module[it.item as usize])].clone()).or_default() += s;
+            }
+        }
+        let complete = items.len() == paper.items.len() && items.iter().all(Option::is_some);
+        Graded { score, passed: complete.then(|| passes(self.spec, score)), modules, items }
+    }
+}
+
+/// Encodes a sheet of responses in displayed letters, one byte per position.
+pub fn encode_sheet(bank: &Bank, paper: &Paper, responses: &[Option<String>]) -> Result<Vec<u8>, ResponseError> {
+    if responses.len() != paper.items.len() {
+        return Err(ResponseError {
+            position: responses.len().min(paper.items.len()),
+            message: format!("{} responses for a paper of {} items", responses.len(), paper.items.len()),
+        });
+    }
+    paper
+        .items
+        .iter()
+        .zip(responses)
+        .enumerate()
+        .map(|(pos, (it, r))| encode_response(bank, it, pos, r.as_deref()))
+        .collect()
+}
+
 /// Scores a paper's objective items from responses in displayed letters.
 pub fn grade(
     bank: &Bank,
@@ -239,35 +287,14 @@ pub fn grade(
     grade_with(&Grader::new(bank, spec), bank, paper, responses)
 }
 
-/// [`grade`] with a prepared [`Grader`].
+/// [`grade`] with a prepared [`Grader`]: the sheet is encoded, then scored on
+/// the byte path.
 pub fn grade_with(
     g: &Grader<'_>,
     bank: &Bank,
     paper: &Paper,
     responses: &[Option<String>],
 ) -> Result<Graded, ResponseError> {
-    if responses.len() != paper.items.len() {
-        return Err(ResponseError {
-            position: responses.len().min(paper.items.len()),
-            message: format!("{} responses for a paper of {} items", responses.len(), paper.items.len()),
-        });
-    }
-    let mut modules: BTreeMap<String, f64> = g.module_codes.iter().map(|c| (c.clone(), 0.0)).collect();
-    let mut items = Vec::with_capacity(paper.items.len());
-    let mut score = 0.0;
-    let mut unmarked = false;
-    for (pos, (it, response)) in paper.items.iter().zip(responses).enumerate() {
-        let r = encode_response(bank, it, pos, response.as_deref())?;
-        let s = g.item_score(it, r);
-        match s {
-            Some(s) => {
-                score += s;
-                *modules.entry(g.module_codes[usize::from(g.module[it.item as usize])].clone()).or_default() += s;
-            }
-            None => unmarked = true,
-        }
-        items.push(s);
-    }
-    let passed = (!unmarked).then_some(score >= g.spec.pass_score - 1e-9);
-    Ok(Graded { score, passed, modules, items })
+    let sheet = encode_sheet(bank, paper, responses)?;
+    Ok(g.result(paper, g.objective(paper, &sheet)))
 }

@@ -1,3 +1,3 @@
-//! cargo-fuzz target: see `kaoshi_server::fuzzing::bank_import`.
+//! cargo-fuzz target: see `kaoshi_fuzzing::bank_import`.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kaoshi_server::fuzzing::bank_import(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kaoshi_fuzzing::bank_import(data));

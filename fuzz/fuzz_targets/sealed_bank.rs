@@ -1,3 +1,3 @@
-//! cargo-fuzz target: see `kaoshi_server::fuzzing::sealed_bank`.
+//! cargo-fuzz target: see `kaoshi_fuzzing::sealed_bank`.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kaoshi_server::fuzzing::sealed_bank(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kaoshi_fuzzing::sealed_bank(data));

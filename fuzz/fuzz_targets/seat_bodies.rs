@@ -1,3 +1,3 @@
-//! cargo-fuzz target: see `kaoshi_server::fuzzing::seat_bodies`.
+//! cargo-fuzz target: see `kaoshi_fuzzing::seat_bodies`.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kaoshi_server::fuzzing::seat_bodies(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kaoshi_fuzzing::seat_bodies(data));

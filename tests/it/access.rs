@@ -4,8 +4,8 @@
 //! answer key, a reference answer or a rubric.
 
 use super::serve::{add_staff, call, quick_batch, seat_login, staff_login, Server};
-use kaoshi_server::auth::{token_hash, Session};
-use kaoshi_server::store::{tree, Store};
+use kaoshi_exam::staff::{token_hash, Role, Session};
+use kaoshi_exam::store::Store;
 use serde_json::{json, Value};
 
 fn keys(v: &Value, out: &mut Vec<String>) {
@@ -31,8 +31,8 @@ fn every_endpoint_as_every_role() {
     let expired = "ab".repeat(32);
     {
         let store = Store::open(&data).expect("store");
-        let session = Session::Staff { user: "ad".into(), role: "admin".into(), expires: 1 };
-        store.put(tree::SESSIONS, &token_hash(&expired), &session).expect("put");
+        let session = Session::Staff { user: "ad".into(), role: Role::Admin, expires: 1 };
+        store.put_session(&token_hash(&expired), &session).expect("put");
         store.flush().expect("flush");
     }
     let server = Server::start(&data, &["--key-file", key.to_str().expect("p")]);

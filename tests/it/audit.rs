@@ -1,8 +1,9 @@
 //! Audit: the event log's hash chain catches an edited, a deleted and a
 //! reordered record, and a rewritten history behind a held checkpoint.
 
-use kaoshi_server::events::{EventLog, NewEvent};
-use kaoshi_server::store::{tree, Store};
+use kaoshi_exam::events::{Actor, EventKind};
+use kaoshi_exam::log::{EventLog, NewEvent};
+use kaoshi_exam::store::Store;
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -19,8 +20,8 @@ fn log_with(dir: &Path, n: usize) {
         log.append(
             1_700_000_000_000 + i as i64,
             NewEvent {
-                actor: "staff:p1",
-                kind: "pause",
+                actor: &Actor::Staff("p1".into()),
+                kind: EventKind::Pause,
                 batch: Some("b"),
                 ticket: Some("T1"),
                 detail: json!({"reason": format!("第{i}次")}),
@@ -42,12 +43,13 @@ fn verify(dir: &Path, head: Option<&str>) -> (bool, String) {
 }
 
 fn raw(dir: &Path, seq: u64) -> Vec<u8> {
-    Store::open(dir).expect("store").get_raw(tree::EVENTS, &seq.to_be_bytes()).expect("get").expect("record")
+    let events = Store::open(dir).expect("store").events_raw().expect("events");
+    events.into_iter().find(|(s, _)| *s == seq).expect("record").1
 }
 
 fn put(dir: &Path, seq: u64, bytes: &[u8]) {
     let store = Store::open(dir).expect("store");
-    store.put_raw(tree::EVENTS, &seq.to_be_bytes(), bytes).expect("put");
+    store.put_event_raw(seq, bytes).expect("put");
     store.flush().expect("flush");
 }
 
@@ -76,7 +78,7 @@ fn a_deleted_record_is_named() {
     let tmp = tempfile::tempdir().expect("tmp");
     log_with(tmp.path(), 12);
     let store = Store::open(tmp.path()).expect("store");
-    store.remove_raw(tree::EVENTS, &4u64.to_be_bytes()).expect("remove");
+    store.remove_event_raw(4).expect("remove");
     store.flush().expect("flush");
     drop(store);
     let (ok, out) = verify(tmp.path(), None);
@@ -116,8 +118,8 @@ fn a_rewritten_history_fails_against_a_held_checkpoint() {
             log.append(
                 1_700_000_000_000 + i,
                 NewEvent {
-                    actor: "staff:p1",
-                    kind: "pause",
+                    actor: &Actor::Staff("p1".into()),
+                    kind: EventKind::Pause,
                     batch: Some("b"),
                     ticket: Some("T1"),
                     detail: json!({"reason": "改写"}),

@@ -74,13 +74,13 @@ fn check_lists_every_problem_then_one_error_line() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("bad");
     std::fs::create_dir(&dir).expect("mkdir");
-    let v = super::validation::ITEMS.replacen(r#""answer":"C""#, r#""answer":"E""#, 1).replacen(
+    let v = super::minimal::ITEMS.replacen(r#""answer":"C""#, r#""answer":"E""#, 1).replacen(
         r#""difficulty":5"#,
         r#""difficulty":9"#,
         1,
     );
-    std::fs::write(dir.join("bank.toml"), super::validation::BANK).expect("w");
-    std::fs::write(dir.join("paper.toml"), super::validation::PAPER).expect("w");
+    std::fs::write(dir.join("bank.toml"), super::minimal::BANK).expect("w");
+    std::fs::write(dir.join("paper.toml"), super::minimal::PAPER).expect("w");
     std::fs::write(dir.join("items.jsonl"), v).expect("w");
     let o = kaoshi(&["bank", "check", "bad"], tmp.path());
     fails_with(&o, "bad: 2 problems found, bank refused");

@@ -2,9 +2,10 @@
 //! opened with the wrong key — each refused with a plain error and an event.
 
 use kaoshi_engine::seal::{self, Kek, Lock, Unlock};
-use kaoshi_server::bank_files::open_logged;
-use kaoshi_server::events::EventLog;
-use kaoshi_server::store::Store;
+use kaoshi_exam::admin::open_bank_logged;
+use kaoshi_exam::events::{Actor, EventKind};
+use kaoshi_exam::log::EventLog;
+use kaoshi_exam::store::Store;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
@@ -53,7 +54,7 @@ fn every_corrupted_bank_is_refused_with_a_plain_error_and_an_event() {
     for (i, (kind, bytes, wrong)) in variants.iter().enumerate() {
         let unlock = if *wrong { Unlock::Key(&other_key) } else { Unlock::Key(&key) };
         let name = format!("variant-{i}.kbank");
-        match open_logged(&log, bytes, &unlock, "test", &name, "corruption battery") {
+        match open_bank_logged(&log, 0, &Actor::Cli, bytes, &unlock, &name, "corruption battery") {
             Ok(_) => panic!("{kind} variant {i} was accepted"),
             Err(e) => {
                 let msg = format!("{e:#}");
@@ -69,6 +70,6 @@ fn every_corrupted_bank_is_refused_with_a_plain_error_and_an_event() {
         assert!(kinds_of_error.iter().any(|k| k.starts_with(expected)), "never saw `{expected}`: {kinds_of_error:?}");
     }
     assert!(kinds_of_error.len() >= 4, "{kinds_of_error:?}");
-    let refused = log.all().expect("events").into_iter().filter(|e| e.kind == "bank_open_refused").count();
+    let refused = log.all().expect("events").into_iter().filter(|e| e.kind == EventKind::BankOpenRefused).count();
     assert_eq!(refused, variants.len(), "one event per refused bank");
 }

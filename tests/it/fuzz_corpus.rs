@@ -21,10 +21,10 @@ fn replay(target: &str, run: fn(&[u8])) -> usize {
 
 #[test]
 fn every_corpus_entry_and_past_crash_replays_cleanly() {
-    assert!(replay("bank_source", kaoshi_server::fuzzing::bank_source) >= 2);
-    assert!(replay("sealed_bank", kaoshi_server::fuzzing::sealed_bank) >= 1);
-    assert!(replay("seat_bodies", kaoshi_server::fuzzing::seat_bodies) >= 5);
-    assert!(replay("bank_import", kaoshi_server::fuzzing::bank_import) >= 6);
+    assert!(replay("bank_source", kaoshi_fuzzing::bank_source) >= 2);
+    assert!(replay("sealed_bank", kaoshi_fuzzing::sealed_bank) >= 1);
+    assert!(replay("seat_bodies", kaoshi_fuzzing::seat_bodies) >= 5);
+    assert!(replay("bank_import", kaoshi_fuzzing::bank_import) >= 6);
 }
 
 #[test]
@@ -41,6 +41,5 @@ fn the_corpus_bank_source_entries_are_real_banks() {
         assert!(kaoshi_engine::parse_source(files).is_ok(), "{name}: the seed corpus should start from valid banks");
     }
     let sealed = std::fs::read(super::root().join("fuzz/corpus/sealed_bank/tiny.kbank")).expect("kbank");
-    assert!(kaoshi_engine::seal::open(&sealed, &kaoshi_engine::seal::Unlock::Key(&kaoshi_server::fuzzing::fuzz_key()))
-        .is_ok());
+    assert!(kaoshi_engine::seal::open(&sealed, &kaoshi_engine::seal::Unlock::Key(&kaoshi_fuzzing::fuzz_key())).is_ok());
 }

@@ -1,7 +1,7 @@
 //! `kaoshi bank import` and `kaoshi bank export` driven as a user would:
 //! messages, exit codes, the written directory, the report and the package.
 
-use super::interop::{shared_fixtures, TEMPLATE};
+use super::{interop_fixtures, TEMPLATE};
 use std::path::Path;
 
 fn kaoshi(args: &[&str], dir: &Path) -> std::process::Output {
@@ -90,7 +90,7 @@ fn cli_import_refuses_with_reasons() {
         &["bank", "import", "--from", "docx", "x", "-o", "o"],
         "unknown format `docx` (expected one of: xlsx, csv, qti, moodle-xml, gift)",
     );
-    let order = shared_fixtures().join("qti-2.1/order.xml");
+    let order = interop_fixtures().join("qti-2.1/order.xml");
     let stdout =
         fails(&["bank", "import", "--from", "qti", &order.display().to_string(), "-o", "o"], "nothing imported");
     assert!(stdout.contains("orderInteraction"), "the reason is printed: {stdout}");

@@ -57,7 +57,7 @@ pub fn marked_batch() -> Marked {
         assert_eq!(call("POST", &format!("{b}/api/seat/submit"), Some(&token), None).0, 200);
     }
     let codes_of_unit0: Vec<String> =
-        [50, 51].iter().map(|&pos| kaoshi_server::marking_api::anonymous_code("quick", &people[0].0, pos)).collect();
+        [50, 51].iter().map(|&pos| kaoshi_exam::marking::anonymous_code("quick", &people[0].0, pos)).collect();
 
     let markers: Vec<(String, String)> =
         ["m1", "m2", "m3"].iter().map(|m| (m.to_string(), staff_login(&b, m, "secret-pass-1"))).collect();
@@ -272,7 +272,7 @@ fn two_markers_and_a_leader_through_arbitration_to_publication() {
         .call()
         .expect("archive");
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut archive).expect("archive");
-    let verified = kaoshi_server::archive::verify(&archive, None).expect("the downloaded archive verifies");
+    let verified = kaoshi_exam::archive::verify(&archive, None).expect("the downloaded archive verifies");
     assert_eq!(verified.batch, "quick");
 
     // An appeal during the notice sends the candidate's marks back to recheck.
@@ -293,15 +293,15 @@ fn a_tampered_stored_mark_is_caught_by_score_totalling() {
     let Marked { _tmp, data, key, server, admin, .. } = m;
     server.kill();
     {
-        let store = kaoshi_server::store::Store::open(&data).expect("store");
-        let (k, mut record) = store
-            .scan::<kaoshi_server::marking_api::MarkingRecord>("marking", "quick/")
+        let store = kaoshi_exam::store::Store::open(&data).expect("store");
+        let mut record = store
+            .markings("quick")
             .expect("scan")
             .into_iter()
-            .find(|(_, r)| r.marking.arbitration.is_none() && r.marking.rechecks.is_empty())
+            .find(|r| r.marking.arbitration.is_none() && r.marking.rechecks.is_empty())
             .expect("a record");
         record.marking.marks[0].score += 2.0;
-        store.put("marking", &k, &record).expect("put");
+        store.put_marking("quick", &record).expect("put");
         store.flush().expect("flush");
     }
     let server = Server::start(&data, &["--key-file", &key]);

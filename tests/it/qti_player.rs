@@ -11,12 +11,21 @@ use kaoshi_engine::bank::{option_letter, Item, ItemBody};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-fn player() -> PathBuf {
+/// The player, or `None` with a visible skip (a failure under `KAOSHI_REQUIRE_BROWSER`).
+fn player() -> Option<PathBuf> {
     let path = std::env::var_os("KAOSHI_QTI_PLAYER")
         .map(PathBuf::from)
         .unwrap_or_else(|| super::root().join("target/qti-player/index.global.js"));
-    assert!(path.exists(), "QTI player not found at {}: run .ci/fetch-qti-player (.ci/run does)", path.display());
-    path
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("KAOSHI_REQUIRE_BROWSER").is_none(),
+        "QTI player not found at {}: run .ci/fetch-qti-player (.ci/run does)",
+        path.display()
+    );
+    eprintln!("SKIPPED the QTI player test: {} is missing (run .ci/fetch-qti-player; .ci/run does)", path.display());
+    None
 }
 
 /// The candidate's answer as QTI choice identifiers: the key, or a wrong one.
@@ -37,7 +46,10 @@ fn answer(item: &Item, right: bool) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_qti3_player_renders_and_scores_the_exported_items() {
-    let player = player();
+    let Some(player) = player() else { return };
+    if !super::browser::browser_or_skip("a_qti3_player_renders_and_scores_the_exported_items") {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::copy(&player, dir.path().join("player.js")).expect("copy player");
     std::fs::copy(player.with_file_name("item.css"), dir.path().join("item.css")).expect("copy stylesheet");

@@ -1,0 +1,191 @@
+//! What the exam service refuses, and why. A [`Refusal`] is a rule saying
+//! no: it carries a [`Kind`] (the HTTP crate turns it into a status code), a
+//! stable machine [`Code`] for clients and scripts, and the message a person
+//! reads. Anything else that goes wrong is an [`ExamError::Store`] or
+//! [`ExamError::Internal`].
+
+use crate::store::StoreError;
+
+/// The family of a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// No valid session.
+    Unauthorized,
+    /// A valid session that may not do this.
+    Forbidden,
+    /// No such thing.
+    NotFound,
+    /// Does not fit the current state.
+    Conflict,
+    /// The request itself is wrong.
+    Invalid,
+    /// Too many attempts.
+    TooMany,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal: $doc:literal,)*) => {
+        /// Stable machine codes of refusals (documented in the README).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as clients see it.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// What the code means.
+            pub fn doc(self) -> &'static str {
+                match self { $(Code::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Unauthorized = "auth.unauthorized": "no session, or the session has ended",
+    WrongRole = "auth.role": "the session's role may not do this",
+    StaffTokenAtSeat = "auth.staff_at_seat": "a staff session used on a seat endpoint",
+    SeatTokenAtStaff = "auth.seat_at_staff": "a seat session used on a staff endpoint",
+    LoginWrong = "login.wrong": "ticket and identity number, or user name and password, do not match",
+    LoginTooMany = "login.too_many": "too many failed logins for this ticket, user or address this minute",
+    BatchNotFound = "batch.not_found": "no such batch",
+    BatchInvalid = "batch.invalid": "a batch cannot be created as asked (id, roster, duration, bank, spec)",
+    BatchExists = "batch.exists": "a batch with this id exists",
+    SeatNotFound = "seat.not_found": "no such seat (ticket) in the batch",
+    PaperNotFound = "paper.not_found": "the seat's paper is missing",
+    NotApproved = "seat.not_approved": "identity not yet approved by a proctor",
+    NotStarted = "seat.not_started": "the exam has not started (for this seat, or the batch start is ahead)",
+    Paused = "seat.paused": "the seat is paused by a proctor",
+    Submitted = "seat.submitted": "the paper has been handed in",
+    TimeUp = "seat.time_up": "time is up: the paper was handed in",
+    NotOnPaper = "save.position": "the position is not on the paper",
+    BadResponse = "save.response": "the response does not fit the item",
+    StaleSave = "save.stale": "the save's seq is not above the last acknowledged one",
+    ReasonRequired = "action.reason_required": "the action needs a reason",
+    WrongStatus = "action.wrong_status": "the action does not fit the seat's status",
+    BadMinutes = "action.minutes": "an extension's minutes are out of range",
+    BadPlace = "action.place": "a move needs a room and a seat",
+    UnknownAction = "action.unknown": "no such seat action",
+    Recused = "marking.recused": "the marker must recuse from this response",
+    ResponseNotFound = "marking.not_found": "no response with this code",
+    MarkOutOfRange = "marking.out_of_range": "the score is outside 0 to the item's maximum",
+    MarkGranularity = "marking.granularity": "the score is not a multiple of 0.5",
+    MarkReasonRequired = "marking.reason_required": "an arbitration or a changed score needs a reason",
+    AlreadyMarked = "marking.already_marked": "this marker has marked the response already",
+    NotAwaitingMarks = "marking.not_awaiting_marks": "the response needs no further independent mark",
+    NotAwaitingLeader = "marking.not_awaiting_leader": "the response is not waiting for the group leader",
+    NotFinal = "marking.not_final": "only a final score can be rechecked",
+    AlreadyPublished = "results.published": "the results are already published",
+    PublishBlocked = "results.blocked": "publication is blocked (sitting seats, unmarked answers, due rechecks, totalling differences)",
+    NotPublished = "results.not_published": "this needs the results to be published first",
+    NoticeEnded = "results.final": "the public notice has ended: results are final",
+    AppealReasonRequired = "appeal.reason_required": "an appeal needs a reason",
+    UnknownExport = "export.unknown": "no such export file or format",
+    OccupationInvalid = "occupation.invalid": "an occupation needs a code, a name and a level code",
+    UploadReferenceRequired = "upload.reference_required": "an upload record needs the platform's reference",
+    StaffInvalid = "staff.invalid": "a staff account cannot be added as asked",
+}
+
+/// A rule said no.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    /// Family (status code).
+    pub kind: Kind,
+    /// Stable code.
+    pub code: Code,
+    /// What a person reads.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal of `kind`.
+    pub fn new(kind: Kind, code: Code, message: impl Into<String>) -> Refusal {
+        Refusal { kind, code, message: message.into() }
+    }
+
+    /// The request does not fit the current state.
+    pub fn conflict(code: Code, message: impl Into<String>) -> Refusal {
+        Refusal::new(Kind::Conflict, code, message)
+    }
+
+    /// The request itself is wrong.
+    pub fn invalid(code: Code, message: impl Into<String>) -> Refusal {
+        Refusal::new(Kind::Invalid, code, message)
+    }
+
+    /// Not allowed for this session.
+    pub fn forbidden(code: Code, message: impl Into<String>) -> Refusal {
+        Refusal::new(Kind::Forbidden, code, message)
+    }
+
+    /// No such thing.
+    pub fn not_found(code: Code, message: impl Into<String>) -> Refusal {
+        Refusal::new(Kind::NotFound, code, message)
+    }
+
+    /// No valid session.
+    pub fn unauthorized() -> Refusal {
+        Refusal::new(Kind::Unauthorized, Code::Unauthorized, "not logged in, or the session has ended")
+    }
+}
+
+/// Everything an exam-service operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ExamError {
+    /// A rule refused.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something else broke on our side.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ExamError {
+    /// The refusal, if a rule refused.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            ExamError::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl From<kaoshi_engine::marking::MarkError> for Refusal {
+    fn from(e: kaoshi_engine::marking::MarkError) -> Refusal {
+        use kaoshi_engine::marking::MarkError as M;
+        let code = match &e {
+            M::OutOfRange { .. } => Code::MarkOutOfRange,
+            M::Granularity(_) => Code::MarkGranularity,
+            M::ReasonRequired => Code::MarkReasonRequired,
+            M::AlreadyMarked(_) => Code::AlreadyMarked,
+            M::NotAwaitingMarks => Code::NotAwaitingMarks,
+            M::NotAwaitingLeader => Code::NotAwaitingLeader,
+            M::NotFinal => Code::NotFinal,
+        };
+        let kind = match &e {
+            M::OutOfRange { .. } | M::Granularity(_) | M::ReasonRequired => Kind::Invalid,
+            _ => Kind::Conflict,
+        };
+        Refusal::new(kind, code, e.to_string())
+    }
+}
+
+impl From<kaoshi_engine::marking::MarkError> for ExamError {
+    fn from(e: kaoshi_engine::marking::MarkError) -> ExamError {
+        ExamError::Refused(e.into())
+    }
+}
+
+/// Result of an exam-service operation.
+pub type Result<T, E = ExamError> = std::result::Result<T, E>;

@@ -1,0 +1,28 @@
+//! kaoshi's exam service: everything an exam day needs that is not HTTP and
+//! not the command line. The store (the only sled user), the hash-chained
+//! event log, the clock, staff and sessions, batches, the seat state
+//! machine, answers, marking records, results and score totalling, exports,
+//! bureau metrics and archives; and [`Exam`], the running service whose
+//! methods the HTTP crate and the command line call.
+#![warn(missing_docs)]
+
+pub mod admin;
+pub mod answers;
+pub mod archive;
+pub mod batch;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod exports;
+pub mod log;
+pub mod marking;
+pub mod metrics;
+pub mod results;
+pub mod seat;
+pub mod service;
+pub mod staff;
+pub mod store;
+
+pub use error::{Code, ExamError, Kind, Refusal};
+pub use service::Exam;

@@ -1,0 +1,562 @@
+//! A candidate's seat: identity, status and the server's exam clock, and the
+//! seat state machine — [`SeatRecord::apply`] is the one place a seat
+//! changes status. Pure: the caller loads the record, applies an
+//! [`Action`] at a time it read from its clock, stores the new record and
+//! logs the event the [`Change`] names.
+
+use crate::error::{Code, Refusal};
+use crate::events::EventKind;
+use kaoshi_engine::grade::Graded;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Where a candidate is in the exam.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Has not logged in (or was moved and must log in again).
+    NotLoggedIn,
+    /// Logged in; a proctor must check identity (身份核验).
+    AwaitingIdentity,
+    /// Identity approved; the clock starts when the paper is opened.
+    Ready,
+    /// Answering; the clock runs.
+    Answering,
+    /// Paused by a proctor or by a server restart; the clock stands still.
+    Paused,
+    /// Handed in; nothing more is accepted.
+    Submitted,
+}
+
+/// One roster line and its exam state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatRecord {
+    /// Ticket number (准考证号).
+    pub ticket: String,
+    /// Identity document number.
+    pub id_number: String,
+    /// Name.
+    pub name: String,
+    /// Organisation (for marker recusal).
+    pub organisation: String,
+    /// Room.
+    pub room: String,
+    /// Seat in the room.
+    pub seat: String,
+    /// Index of the candidate's paper in the batch.
+    pub paper: u64,
+    /// Status.
+    pub status: Status,
+    /// Whether the clock was ever started.
+    pub started: bool,
+    /// Exam time allowed, ms.
+    pub duration_ms: i64,
+    /// Extra time granted, ms.
+    pub extra_ms: i64,
+    /// Time used in closed segments, ms.
+    pub used_ms: i64,
+    /// Start of the running segment (Unix ms), while the clock runs.
+    pub running_since: Option<i64>,
+    /// Highest save sequence number acknowledged.
+    pub last_seq: u64,
+    /// Positions with a non-empty saved answer.
+    pub answered: u32,
+    /// Violations recorded.
+    pub violations: u32,
+    /// Last request from the seat (Unix ms).
+    pub last_seen: i64,
+    /// When handed in (Unix ms).
+    pub submitted_at: Option<i64>,
+    /// Result at hand-in, completed as short answers are marked.
+    pub result: Option<Graded>,
+    /// Hash of the seat's current session token; older tokens are void.
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+/// Something that happens to a seat.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The candidate logs in with a new session (another machine, a reload after a restart).
+    Login {
+        /// Hash of the new session token.
+        session: String,
+    },
+    /// A proctor approves the candidate's identity.
+    Approve {
+        /// Optional note.
+        reason: Option<String>,
+    },
+    /// The candidate opens the paper: the clock starts once the batch has begun.
+    Open {
+        /// Batch start (Unix ms).
+        batch_start: i64,
+    },
+    /// An answer save with the seat's sequence number.
+    Save {
+        /// The save's sequence number.
+        seq: u64,
+        /// The position already holds this very save (a retry of an acknowledged save).
+        replay: bool,
+        /// Whether the position held an answer before.
+        was_answered: bool,
+        /// Whether it holds one after.
+        answered: bool,
+    },
+    /// A proctor pauses the clock.
+    Pause {
+        /// Why (required).
+        reason: Option<String>,
+    },
+    /// A proctor resumes.
+    Resume {
+        /// Optional note.
+        reason: Option<String>,
+    },
+    /// A proctor grants extra time.
+    Extend {
+        /// Minutes, 1–240.
+        minutes: Option<i64>,
+        /// Why (required).
+        reason: Option<String>,
+    },
+    /// A proctor moves the candidate to another seat: they log in again there.
+    Move {
+        /// Target room.
+        room: Option<String>,
+        /// Target seat.
+        seat: Option<String>,
+        /// Why (required).
+        reason: Option<String>,
+    },
+    /// A proctor records a violation.
+    Violation {
+        /// What happened (required).
+        reason: Option<String>,
+    },
+    /// The candidate hands in.
+    HandIn,
+    /// A proctor forces a hand-in.
+    ForceSubmit {
+        /// Why (required).
+        reason: Option<String>,
+    },
+    /// Time is up.
+    Expire,
+    /// After a server outage: charge up to the last sign of life, then pause.
+    Recover {
+        /// Last sign of life (Unix ms).
+        last_alive: i64,
+    },
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The seat afterwards.
+    pub seat: SeatRecord,
+    /// The event to log, if anything happened worth logging.
+    pub event: Option<(EventKind, Value)>,
+    /// The paper was handed in, for this reason: grade it, open marking and log `submit`.
+    pub handed_in: Option<String>,
+    /// A session hash that is void from now on.
+    pub revoked: Option<String>,
+    /// A replayed save: acknowledge again, write nothing.
+    pub replay: bool,
+}
+
+impl Change {
+    fn of(seat: SeatRecord) -> Change {
+        Change { seat, event: None, handed_in: None, revoked: None, replay: false }
+    }
+
+    fn logged(mut self, kind: EventKind, detail: Value) -> Change {
+        self.event = Some((kind, detail));
+        self
+    }
+}
+
+/// Largest extension at once, minutes.
+pub const MAX_EXTEND_MINUTES: i64 = 240;
+
+fn required(reason: &Option<String>, action: &str) -> Result<String, Refusal> {
+    reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| Refusal::invalid(Code::ReasonRequired, format!("{action} needs a reason")))
+}
+
+fn optional(reason: &Option<String>) -> Option<&str> {
+    reason.as_deref().map(str::trim).filter(|r| !r.is_empty())
+}
+
+fn place(value: &Option<String>, what: &str) -> Result<String, Refusal> {
+    value
+        .clone()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| Refusal::invalid(Code::BadPlace, format!("move needs a {what}")))
+}
+
+impl SeatRecord {
+    /// Remaining time in ms at `now` (never negative).
+    pub fn remaining_ms(&self, now: i64) -> i64 {
+        let running = self.running_since.map_or(0, |s| (now - s).max(0));
+        (self.duration_ms + self.extra_ms - self.used_ms - running).max(0)
+    }
+
+    /// Remaining whole seconds, for clients.
+    pub fn remaining_seconds(&self, now: i64) -> i64 {
+        (self.remaining_ms(now) + 999) / 1000
+    }
+
+    fn stop_clock(&mut self, now: i64) {
+        if let Some(s) = self.running_since.take() {
+            self.used_ms += (now - s).max(0);
+        }
+    }
+
+    fn start_clock(&mut self, now: i64) {
+        if self.running_since.is_none() {
+            self.running_since = Some(now);
+            self.started = true;
+        }
+    }
+
+    /// Whether the clock has run out on an answering seat.
+    pub fn time_is_up(&self, now: i64) -> bool {
+        self.status == Status::Answering && self.remaining_ms(now) == 0
+    }
+
+    /// Status shown to proctors: an answering seat silent for 30 s is `disconnected`.
+    pub fn shown_status(&self, now: i64) -> &'static str {
+        match self.status {
+            Status::Answering if now - self.last_seen > 30_000 => "disconnected",
+            Status::NotLoggedIn => "not_logged_in",
+            Status::AwaitingIdentity => "awaiting_identity",
+            Status::Ready => "ready",
+            Status::Answering => "answering",
+            Status::Paused => "paused",
+            Status::Submitted => "submitted",
+        }
+    }
+
+    /// Whether saves are accepted now; the refusal says why not.
+    pub fn accepts_saves(&self) -> Result<(), Refusal> {
+        match self.status {
+            Status::Answering => Ok(()),
+            Status::Submitted => Err(Refusal::conflict(Code::Submitted, "the paper has been handed in: no more saves")),
+            Status::Paused => Err(Refusal::conflict(Code::Paused, "the exam is paused by a proctor")),
+            _ => Err(Refusal::forbidden(Code::NotStarted, "the exam has not started for this seat")),
+        }
+    }
+
+    fn wrong(&self, action: &str, now: i64) -> Refusal {
+        Refusal::conflict(Code::WrongStatus, format!("cannot {action}: the seat is {}", self.shown_status(now)))
+    }
+
+    fn hand_in(mut self, now: i64, reason: String) -> Change {
+        self.stop_clock(now);
+        self.status = Status::Submitted;
+        self.submitted_at = Some(now);
+        let mut change = Change::of(self);
+        change.handed_in = Some(reason);
+        change
+    }
+
+    /// The seat state machine: what `action` at `now` does to this seat, or why it is refused.
+    pub fn apply(&self, action: &Action, now: i64) -> Result<Change, Refusal> {
+        let mut s = self.clone();
+        match action {
+            Action::Login { session } => {
+                let revoked = s.session.replace(session.clone());
+                s.last_seen = now;
+                if s.status != Status::Submitted {
+                    // A new login (another machine, a restart) stops the clock until identity is checked again.
+                    s.stop_clock(now);
+                    s.status = Status::AwaitingIdentity;
+                }
+                let detail = json!({"room": s.room, "seat": s.seat});
+                let mut change = Change::of(s).logged(EventKind::Login, detail);
+                change.revoked = revoked;
+                Ok(change)
+            }
+            Action::Approve { reason } => {
+                if s.status != Status::AwaitingIdentity {
+                    return Err(self.wrong("approve", now));
+                }
+                if s.started {
+                    s.status = Status::Answering;
+                    s.start_clock(now);
+                } else {
+                    s.status = Status::Ready;
+                }
+                Ok(Change::of(s)
+                    .logged(EventKind::Approve, json!({"reason": optional(reason).unwrap_or("identity checked")})))
+            }
+            Action::Open { batch_start } => match s.status {
+                Status::NotLoggedIn | Status::AwaitingIdentity => {
+                    Err(Refusal::forbidden(Code::NotApproved, "identity not yet approved by a proctor"))
+                }
+                Status::Paused => Err(Refusal::conflict(Code::Paused, "the exam is paused by a proctor")),
+                Status::Submitted => Err(Refusal::conflict(Code::Submitted, "the paper has been handed in")),
+                Status::Ready if now < *batch_start => {
+                    let wait = (batch_start - now + 999) / 1000;
+                    Err(Refusal::forbidden(Code::NotStarted, format!("the exam starts in {wait} s")))
+                }
+                Status::Ready => {
+                    s.status = Status::Answering;
+                    s.start_clock(now);
+                    Ok(Change::of(s).logged(EventKind::Start, json!({})))
+                }
+                Status::Answering => Ok(Change::of(s)),
+            },
+            Action::Save { seq, replay, was_answered, answered } => {
+                s.accepts_saves()?;
+                if *seq <= s.last_seq {
+                    // A replay of an acknowledged save is answered again; anything older is refused.
+                    if *replay {
+                        let mut change = Change::of(s);
+                        change.replay = true;
+                        return Ok(change);
+                    }
+                    return Err(Refusal::conflict(
+                        Code::StaleSave,
+                        format!("stale save: seq {seq} is not above the last acknowledged seq {}", s.last_seq),
+                    ));
+                }
+                match (was_answered, answered) {
+                    (false, true) => s.answered += 1,
+                    (true, false) => s.answered = s.answered.saturating_sub(1),
+                    _ => {}
+                }
+                s.last_seq = *seq;
+                Ok(Change::of(s))
+            }
+            Action::Pause { reason } => {
+                if s.status != Status::Answering {
+                    return Err(self.wrong("pause", now));
+                }
+                let reason = required(reason, "pause")?;
+                s.stop_clock(now);
+                s.status = Status::Paused;
+                Ok(Change::of(s).logged(EventKind::Pause, json!({"reason": reason})))
+            }
+            Action::Resume { reason } => {
+                if s.status != Status::Paused {
+                    return Err(self.wrong("resume", now));
+                }
+                s.status = Status::Answering;
+                s.start_clock(now);
+                Ok(Change::of(s).logged(EventKind::Resume, json!({"reason": optional(reason).unwrap_or("resume")})))
+            }
+            Action::Extend { minutes, reason } => {
+                let minutes = minutes.filter(|m| (1..=MAX_EXTEND_MINUTES).contains(m)).ok_or_else(|| {
+                    Refusal::invalid(
+                        Code::BadMinutes,
+                        format!("extend needs minutes between 1 and {MAX_EXTEND_MINUTES}"),
+                    )
+                })?;
+                if s.status == Status::Submitted {
+                    return Err(self.wrong("extend", now));
+                }
+                let reason = required(reason, "extend")?;
+                s.extra_ms += minutes * 60_000;
+                Ok(Change::of(s).logged(EventKind::Extend, json!({"minutes": minutes, "reason": reason})))
+            }
+            Action::Move { room, seat, reason } => {
+                let room = place(room, "room")?;
+                let to = place(seat, "seat")?;
+                if s.status == Status::Submitted {
+                    return Err(self.wrong("move", now));
+                }
+                let reason = required(reason, "move")?;
+                let from = json!({"room": s.room, "seat": s.seat});
+                s.stop_clock(now);
+                s.room = room.clone();
+                s.seat = to.clone();
+                let revoked = s.session.take();
+                s.status = Status::NotLoggedIn;
+                let detail = json!({"from": from, "to": {"room": room, "seat": to}, "reason": reason});
+                let mut change = Change::of(s).logged(EventKind::Move, detail);
+                change.revoked = revoked;
+                Ok(change)
+            }
+            Action::Violation { reason } => {
+                let reason = required(reason, "violation")?;
+                s.violations += 1;
+                Ok(Change::of(s).logged(EventKind::Violation, json!({"reason": reason})))
+            }
+            Action::HandIn => match s.status {
+                Status::Submitted => Ok(Change::of(s)),
+                Status::Answering | Status::Paused => Ok(s.hand_in(now, "candidate handed in".into())),
+                _ => Err(Refusal::forbidden(Code::NotStarted, "the exam has not started for this seat")),
+            },
+            Action::ForceSubmit { reason } => {
+                if !matches!(s.status, Status::Answering | Status::Paused) {
+                    return Err(self.wrong("submit", now));
+                }
+                let reason = required(reason, "submit")?;
+                Ok(s.hand_in(now, format!("forced by proctor: {reason}")))
+            }
+            Action::Expire => {
+                if !s.time_is_up(now) {
+                    return Ok(Change::of(s));
+                }
+                Ok(s.hand_in(now, "time is up".into()))
+            }
+            Action::Recover { last_alive } => {
+                let Some(since) = s.running_since.take() else { return Ok(Change::of(s)) };
+                let charged_until = (*last_alive).max(s.last_seen);
+                s.used_ms += (charged_until - since).max(0);
+                if s.status == Status::Answering {
+                    s.status = Status::Paused;
+                }
+                let detail =
+                    json!({"reason": "server restart: the outage is not charged", "charged_until": charged_until});
+                Ok(Change::of(s).logged(EventKind::Pause, detail))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seat(status: Status) -> SeatRecord {
+        SeatRecord {
+            ticket: "T1".into(),
+            id_number: "X".into(),
+            name: "张三".into(),
+            organisation: "O".into(),
+            room: "1".into(),
+            seat: "1".into(),
+            paper: 0,
+            status,
+            started: false,
+            duration_ms: 60_000,
+            extra_ms: 0,
+            used_ms: 0,
+            running_since: None,
+            last_seq: 0,
+            answered: 0,
+            violations: 0,
+            last_seen: 0,
+            submitted_at: None,
+            result: None,
+            session: None,
+        }
+    }
+
+    fn ok(s: &SeatRecord, a: Action, now: i64) -> SeatRecord {
+        s.apply(&a, now).unwrap_or_else(|e| panic!("{a:?} refused: {e}")).seat
+    }
+
+    fn reason(r: &str) -> Option<String> {
+        Some(r.to_string())
+    }
+
+    #[test]
+    fn login_approval_and_opening_start_the_clock_once_the_batch_begins() {
+        let s = seat(Status::NotLoggedIn);
+        let change = s.apply(&Action::Login { session: "h1".into() }, 0).expect("login");
+        assert_eq!((change.seat.status, change.revoked.clone()), (Status::AwaitingIdentity, None));
+        let s = change.seat;
+        assert_eq!(s.apply(&Action::Open { batch_start: 0 }, 0).expect_err("refused").code, Code::NotApproved);
+        let s = ok(&s, Action::Approve { reason: None }, 0);
+        assert_eq!(s.status, Status::Ready);
+        let early = s.apply(&Action::Open { batch_start: 10_000 }, 1_000).expect_err("refused");
+        assert_eq!((early.code, early.message.as_str()), (Code::NotStarted, "the exam starts in 9 s"));
+        let s = ok(&s, Action::Open { batch_start: 10_000 }, 10_000);
+        assert_eq!((s.status, s.remaining_ms(40_000)), (Status::Answering, 30_000));
+        // A second login stops the clock and voids the first session.
+        let change = s.apply(&Action::Login { session: "h2".into() }, 20_000).expect("login");
+        assert_eq!(change.revoked.as_deref(), Some("h1"));
+        assert_eq!((change.seat.status, change.seat.remaining_ms(90_000)), (Status::AwaitingIdentity, 50_000));
+        let s = ok(&change.seat, Action::Approve { reason: None }, 90_000);
+        assert_eq!((s.status, s.remaining_ms(100_000)), (Status::Answering, 40_000), "approval resumes a started exam");
+    }
+
+    #[test]
+    fn pauses_and_extensions_shape_the_remaining_time() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 1_000);
+        assert_eq!(s.remaining_ms(11_000), 50_000);
+        assert_eq!(s.apply(&Action::Pause { reason: None }, 11_000).expect_err("refused").code, Code::ReasonRequired);
+        let s = ok(&s, Action::Pause { reason: reason("如厕") }, 11_000);
+        assert_eq!(s.remaining_ms(99_000), 50_000, "paused time is not charged");
+        assert_eq!(
+            s.apply(&Action::Pause { reason: reason("x") }, 99_000).expect_err("refused").code,
+            Code::WrongStatus
+        );
+        assert_eq!(s.accepts_saves().expect_err("refused").code, Code::Paused);
+        let s = ok(&s, Action::Extend { minutes: Some(1), reason: reason("设备故障") }, 99_000);
+        for bad in [None, Some(0), Some(241)] {
+            let e = s.apply(&Action::Extend { minutes: bad, reason: reason("x") }, 0).expect_err("refused");
+            assert_eq!(e.code, Code::BadMinutes);
+        }
+        let s = ok(&s, Action::Resume { reason: None }, 99_000);
+        assert_eq!(s.remaining_ms(109_000), 100_000);
+        assert_eq!(s.remaining_ms(10_000_000), 0);
+        assert!(s.time_is_up(10_000_000));
+    }
+
+    #[test]
+    fn saves_need_a_rising_seq_and_replays_are_answered_again() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        let save = |s: &SeatRecord, seq, replay, was, now| {
+            s.apply(&Action::Save { seq, replay, was_answered: was, answered: true }, now)
+        };
+        let s = save(&s, 1, false, false, 0).expect("save").seat;
+        assert_eq!((s.last_seq, s.answered), (1, 1));
+        assert!(save(&s, 1, true, true, 0).expect("replay").replay);
+        assert_eq!(save(&s, 1, false, true, 0).expect_err("refused").code, Code::StaleSave);
+        let s = save(&s, 5, false, true, 0).expect("save").seat;
+        assert_eq!((s.last_seq, s.answered), (5, 1), "a changed answer is still one answered position");
+        let cleared = s.apply(&Action::Save { seq: 6, replay: false, was_answered: true, answered: false }, 0);
+        assert_eq!(cleared.expect("clear").seat.answered, 0);
+    }
+
+    #[test]
+    fn a_move_voids_the_session_and_asks_for_a_new_login() {
+        let mut s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        s.session = Some("h".into());
+        assert_eq!(
+            s.apply(&Action::Move { room: None, seat: reason("2"), reason: reason("x") }, 0).expect_err("refused").code,
+            Code::BadPlace
+        );
+        let change = s
+            .apply(&Action::Move { room: reason("2"), seat: reason("07"), reason: reason("机器故障") }, 5_000)
+            .expect("move");
+        assert_eq!(change.revoked.as_deref(), Some("h"));
+        assert_eq!(
+            (change.seat.status, change.seat.room.as_str(), change.seat.seat.as_str()),
+            (Status::NotLoggedIn, "2", "07")
+        );
+        assert_eq!(change.seat.remaining_ms(1_000_000), 55_000);
+    }
+
+    #[test]
+    fn hand_in_by_candidate_proctor_or_time() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        assert_eq!(s.apply(&Action::Expire, 59_999).expect("early").handed_in, None);
+        let c = s.apply(&Action::Expire, 60_000).expect("expire");
+        assert_eq!((c.seat.status, c.handed_in.as_deref()), (Status::Submitted, Some("time is up")));
+        assert_eq!(s.apply(&Action::ForceSubmit { reason: None }, 0).expect_err("refused").code, Code::ReasonRequired);
+        let c = s.apply(&Action::ForceSubmit { reason: reason("作弊") }, 0).expect("force");
+        assert_eq!(c.handed_in.as_deref(), Some("forced by proctor: 作弊"));
+        let done = c.seat;
+        assert_eq!(done.apply(&Action::HandIn, 0).expect("again").handed_in, None, "handing in twice is a no-op");
+        assert_eq!(done.accepts_saves().expect_err("refused").code, Code::Submitted);
+        assert_eq!(seat(Status::Ready).apply(&Action::HandIn, 0).expect_err("refused").code, Code::NotStarted);
+    }
+
+    #[test]
+    fn recovery_charges_up_to_the_last_heartbeat_only() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        let s = ok(&s, Action::Recover { last_alive: 20_000 }, 500_000);
+        assert_eq!(s.status, Status::Paused);
+        assert_eq!(s.remaining_ms(500_000), 40_000);
+    }
+}

@@ -1,0 +1,165 @@
+//! Staff, sessions and passwords. Tokens are random and sent as
+//! `Authorization: Bearer …`; only their BLAKE3-derived hash is stored.
+//! Passwords are Argon2id PHC strings.
+
+use crate::error::{Code, Refusal};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a staff member may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The organisation's administrator.
+    Admin,
+    /// A proctor (监考).
+    Proctor,
+    /// A marker (考评员).
+    Marker,
+    /// A marking-group leader (组长).
+    Leader,
+    /// A bureau auditor (督导).
+    Auditor,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Proctor, Role::Marker, Role::Leader, Role::Auditor];
+
+    /// The role's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Proctor => "proctor",
+            Role::Marker => "marker",
+            Role::Leader => "leader",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// A role by name.
+    pub fn from_name(name: &str) -> Result<Role, Refusal> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name).ok_or_else(|| {
+            let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            Refusal::invalid(
+                Code::StaffInvalid,
+                format!("unknown role `{name}` (expected one of {})", names.join(", ")),
+            )
+        })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A staff account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Staff {
+    /// Login name.
+    pub user: String,
+    /// Role.
+    pub role: Role,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Organisation (markers never mark its candidates).
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// Tickets of candidates the staff member declared a relation to.
+    #[serde(default)]
+    pub relations: Vec<String>,
+}
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Session {
+    /// A candidate at a seat.
+    Seat {
+        /// Batch.
+        batch: String,
+        /// Ticket.
+        ticket: String,
+    },
+    /// A staff member.
+    Staff {
+        /// User.
+        user: String,
+        /// Role.
+        role: Role,
+        /// Expiry (Unix ms).
+        expires: i64,
+    },
+}
+
+/// How long a staff session lasts.
+pub const STAFF_SESSION_MS: i64 = 12 * 3600 * 1000;
+
+/// A new random token and the hash under which it is stored.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(blake3::derive_key("kaoshi session token v1", token.as_bytes()))
+}
+
+/// Hashes a password with Argon2id.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash password: {e}"))
+}
+
+/// Checks a password against its hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A new staff account, checked: a known role and a password of at least 8 characters.
+pub fn new_staff(
+    user: &str,
+    role: Role,
+    password: &str,
+    organisation: Option<&str>,
+    relations: &[String],
+) -> Result<Staff, crate::ExamError> {
+    if user.trim().is_empty() {
+        return Err(Refusal::invalid(Code::StaffInvalid, "a staff account needs a user name").into());
+    }
+    if password.chars().count() < 8 {
+        return Err(Refusal::invalid(Code::StaffInvalid, "the password must have at least 8 characters").into());
+    }
+    Ok(Staff {
+        user: user.to_string(),
+        role,
+        password_hash: hash_password(password).map_err(crate::ExamError::Internal)?,
+        organisation: organisation.map(str::to_string),
+        relations: relations.to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_store_as_their_names() {
+        for r in Role::ALL {
+            assert_eq!(serde_json::to_value(r).ok(), Some(serde_json::Value::String(r.as_str().into())));
+            assert_eq!(Role::from_name(r.as_str()).ok(), Some(r));
+        }
+        assert!(Role::from_name("root").is_err());
+    }
+}

@@ -1,0 +1,408 @@
+//! Storage: sled 0.34.7 behind this one module, the only one that names a
+//! tree or builds a key. Records are JSON (readable with any sled tool, and
+//! the layout every existing data directory has). sled's `flush` is the only
+//! durability point: [`Store::commit`] waits for a flush that started after
+//! the caller's writes, many waiters sharing one flush (group commit).
+
+mod commit;
+mod keys;
+
+use crate::answers::SavedAnswer;
+use crate::batch::Batch;
+use crate::events::Checkpoint;
+use crate::marking::MarkingRecord;
+use crate::metrics::Registration;
+use crate::results::Publication;
+use crate::seat::SeatRecord;
+use crate::staff::{Session, Staff};
+use commit::{Committer, Progress};
+use kaoshi_engine::assemble::Paper;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What storage can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory cannot be created.
+    #[error("cannot create data directory {dir}: {source}")]
+    Dir {
+        /// Directory.
+        dir: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// sled refused to open (most often: another process holds it).
+    #[error("cannot open the store in {dir} (is another kaoshi using it?): {source}")]
+    Open {
+        /// Directory.
+        dir: PathBuf,
+        /// Cause.
+        source: sled::Error,
+    },
+    /// sled failed.
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored record does not decode.
+    #[error("corrupt record {tree}/{key}: {detail}")]
+    Corrupt {
+        /// Tree.
+        tree: &'static str,
+        /// Key (printable form).
+        key: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A record does not encode.
+    #[error("cannot encode a record: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The flush failed.
+    #[error("flush failed: {0}")]
+    Flush(String),
+    /// The commit task is gone.
+    #[error("the commit task has stopped")]
+    CommitStopped,
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+struct Trees {
+    batches: sled::Tree,
+    banks: sled::Tree,
+    seats: sled::Tree,
+    papers: sled::Tree,
+    answers: sled::Tree,
+    sessions: sled::Tree,
+    staff: sled::Tree,
+    events: sled::Tree,
+    marking: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// The embedded database, with typed operations.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    trees: Arc<Trees>,
+    progress: Arc<Progress>,
+    committer: Option<Committer>,
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        detail: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        // A store closed a moment ago may still be releasing its file lock
+        // (sled's flusher thread lets go of it last): wait for it briefly
+        // before saying another process holds it.
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new().path(dir.join("db")).open() {
+                Ok(db) => break db,
+                Err(e) if attempts < 40 && e.to_string().contains("could not acquire lock") => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(source) => return Err(StoreError::Open { dir: dir.to_path_buf(), source }),
+            }
+        };
+        let tree = |name: &str| db.open_tree(name);
+        let trees = Trees {
+            batches: tree("batches")?,
+            banks: tree("banks")?,
+            seats: tree("seats")?,
+            papers: tree("papers")?,
+            answers: tree("answers")?,
+            sessions: tree("sessions")?,
+            staff: tree("staff")?,
+            events: tree("events")?,
+            marking: tree("marking")?,
+            meta: tree("meta")?,
+        };
+        Ok(Store { db, trees: Arc::new(trees), progress: Arc::default(), committer: None })
+    }
+
+    /// Starts the group-commit task; call once inside the server's runtime.
+    pub fn start_committer(&mut self) {
+        self.committer = Some(Committer::start(self.db.clone(), self.progress.clone()));
+    }
+
+    /// Returns once every write made before the call is on disk. With no
+    /// committer (command-line use) it flushes in place.
+    pub async fn commit(&self) -> Result<()> {
+        match &self.committer {
+            Some(c) => c.wait(&self.progress).await,
+            None => self.flush(),
+        }
+    }
+
+    /// Flushes synchronously (command-line use and shutdown).
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn get<T: DeserializeOwned>(&self, tree: &sled::Tree, name: &'static str, key: &[u8]) -> Result<Option<T>> {
+        tree.get(key)?.map(|v| decode(name, key, &v)).transpose()
+    }
+
+    fn put<T: Serialize>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> Result<()> {
+        tree.insert(key, serde_json::to_vec(value)?)?;
+        self.progress.wrote();
+        Ok(())
+    }
+
+    fn remove(&self, tree: &sled::Tree, key: &[u8]) -> Result<()> {
+        tree.remove(key)?;
+        self.progress.wrote();
+        Ok(())
+    }
+
+    fn scan<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, T)>> {
+        tree.scan_prefix(prefix)
+            .map(|entry| {
+                let (k, v) = entry?;
+                Ok((k.to_vec(), decode(name, &k, &v)?))
+            })
+            .collect()
+    }
+
+    // Batches and their sealed banks.
+
+    /// A batch plan.
+    pub fn batch(&self, id: &str) -> Result<Option<Batch>> {
+        self.get(&self.trees.batches, "batches", id.as_bytes())
+    }
+
+    /// Every batch plan, by id.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        Ok(self.scan(&self.trees.batches, "batches", b"")?.into_iter().map(|(_, b)| b).collect())
+    }
+
+    /// Stores a batch plan.
+    pub fn put_batch(&self, batch: &Batch) -> Result<()> {
+        self.put(&self.trees.batches, batch.id.as_bytes(), batch)
+    }
+
+    /// A sealed bank file (still encrypted) by content hash.
+    pub fn sealed_bank(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.trees.banks.get(hash.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// Stores a sealed bank file under its content hash.
+    pub fn put_sealed_bank(&self, hash: &str, sealed: &[u8]) -> Result<()> {
+        self.trees.banks.insert(hash.as_bytes(), sealed)?;
+        self.progress.wrote();
+        Ok(())
+    }
+
+    // Seats, papers and answers.
+
+    /// A seat.
+    pub fn seat(&self, batch: &str, ticket: &str) -> Result<Option<SeatRecord>> {
+        self.get(&self.trees.seats, "seats", &keys::seat(batch, ticket))
+    }
+
+    /// Every seat of a batch, by ticket.
+    pub fn seats(&self, batch: &str) -> Result<Vec<SeatRecord>> {
+        Ok(self.scan(&self.trees.seats, "seats", &keys::batch_prefix(batch))?.into_iter().map(|(_, s)| s).collect())
+    }
+
+    /// Stores a seat.
+    pub fn put_seat(&self, batch: &str, seat: &SeatRecord) -> Result<()> {
+        self.put(&self.trees.seats, &keys::seat(batch, &seat.ticket), seat)
+    }
+
+    /// Every paper of a batch, by index.
+    pub fn papers(&self, batch: &str) -> Result<Vec<Paper>> {
+        Ok(self.scan(&self.trees.papers, "papers", &keys::batch_prefix(batch))?.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// Stores a paper.
+    pub fn put_paper(&self, batch: &str, paper: &Paper) -> Result<()> {
+        self.put(&self.trees.papers, &keys::paper(batch, paper.index), paper)
+    }
+
+    /// The saved answer at one position.
+    pub fn answer(&self, batch: &str, ticket: &str, pos: usize) -> Result<Option<SavedAnswer>> {
+        self.get(&self.trees.answers, "answers", &keys::position(batch, ticket, pos))
+    }
+
+    /// Stores a saved answer.
+    pub fn put_answer(&self, batch: &str, ticket: &str, pos: usize, answer: &SavedAnswer) -> Result<()> {
+        self.put(&self.trees.answers, &keys::position(batch, ticket, pos), answer)
+    }
+
+    /// A seat's saved answers, by position.
+    pub fn answers_of(&self, batch: &str, ticket: &str) -> Result<Vec<(usize, SavedAnswer)>> {
+        self.scan(&self.trees.answers, "answers", &keys::seat_prefix(batch, ticket))?
+            .into_iter()
+            .filter_map(|(k, a)| keys::parse_position(&k).map(|(_, pos)| Ok((pos, a))))
+            .collect()
+    }
+
+    /// Every saved answer of a batch: (ticket, position, answer), in key order.
+    pub fn answers(&self, batch: &str) -> Result<Vec<(String, usize, SavedAnswer)>> {
+        self.scan(&self.trees.answers, "answers", &keys::batch_prefix(batch))?
+            .into_iter()
+            .filter_map(|(k, a)| keys::parse_position(&k).map(|(ticket, pos)| Ok((ticket, pos, a))))
+            .collect()
+    }
+
+    // Sessions and staff.
+
+    /// A session by token hash.
+    pub fn session(&self, hash: &str) -> Result<Option<Session>> {
+        self.get(&self.trees.sessions, "sessions", hash.as_bytes())
+    }
+
+    /// Stores a session under its token hash.
+    pub fn put_session(&self, hash: &str, session: &Session) -> Result<()> {
+        self.put(&self.trees.sessions, hash.as_bytes(), session)
+    }
+
+    /// Ends a session.
+    pub fn remove_session(&self, hash: &str) -> Result<()> {
+        self.remove(&self.trees.sessions, hash.as_bytes())
+    }
+
+    /// A staff account.
+    pub fn staff(&self, user: &str) -> Result<Option<Staff>> {
+        self.get(&self.trees.staff, "staff", user.as_bytes())
+    }
+
+    /// Stores a staff account.
+    pub fn put_staff(&self, staff: &Staff) -> Result<()> {
+        self.put(&self.trees.staff, staff.user.as_bytes(), staff)
+    }
+
+    // Marking.
+
+    /// Every marking record of a batch, in key order (ticket, position).
+    pub fn markings(&self, batch: &str) -> Result<Vec<MarkingRecord>> {
+        Ok(self.scan(&self.trees.marking, "marking", &keys::batch_prefix(batch))?.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// One marking record.
+    pub fn marking(&self, batch: &str, ticket: &str, pos: usize) -> Result<Option<MarkingRecord>> {
+        self.get(&self.trees.marking, "marking", &keys::position(batch, ticket, pos))
+    }
+
+    /// Stores a marking record (under its candidate and position).
+    pub fn put_marking(&self, batch: &str, record: &MarkingRecord) -> Result<()> {
+        self.put(&self.trees.marking, &keys::position(batch, &record.ticket, record.pos), record)
+    }
+
+    // Facts kept in the meta tree.
+
+    /// A batch's publication.
+    pub fn publication(&self, batch: &str) -> Result<Option<Publication>> {
+        self.get(&self.trees.meta, "meta", &keys::publication(batch))
+    }
+
+    /// Stores a batch's publication.
+    pub fn put_publication(&self, batch: &str, p: &Publication) -> Result<()> {
+        self.put(&self.trees.meta, &keys::publication(batch), p)
+    }
+
+    /// Certificates of a batch uploaded to the national platform so far.
+    pub fn uploads(&self, batch: &str) -> Result<u64> {
+        Ok(self.get(&self.trees.meta, "meta", &keys::uploads(batch))?.unwrap_or(0))
+    }
+
+    /// Stores the upload count of a batch.
+    pub fn put_uploads(&self, batch: &str, total: u64) -> Result<()> {
+        self.put(&self.trees.meta, &keys::uploads(batch), &total)
+    }
+
+    /// The occupations and levels the organisation is registered for.
+    pub fn registrations(&self) -> Result<Vec<Registration>> {
+        Ok(self.get(&self.trees.meta, "meta", keys::REGISTRATIONS)?.unwrap_or_default())
+    }
+
+    /// Stores the registrations.
+    pub fn put_registrations(&self, list: &[Registration]) -> Result<()> {
+        self.put(&self.trees.meta, keys::REGISTRATIONS, &list)
+    }
+
+    /// The server's last sign of life (Unix ms).
+    pub fn last_alive(&self) -> Result<Option<i64>> {
+        self.get(&self.trees.meta, "meta", keys::LAST_ALIVE)
+    }
+
+    /// Records the server's last sign of life.
+    pub fn put_last_alive(&self, at: i64) -> Result<()> {
+        self.put(&self.trees.meta, keys::LAST_ALIVE, &at)
+    }
+
+    /// The newest checkpoint of the event chain.
+    pub fn last_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        self.get(&self.trees.meta, "meta", keys::CHECKPOINT_LAST)
+    }
+
+    /// Records a checkpoint (and makes it the newest).
+    pub fn put_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        self.put(&self.trees.meta, &keys::checkpoint(c.seq), c)?;
+        self.put(&self.trees.meta, keys::CHECKPOINT_LAST, c)
+    }
+
+    /// Every checkpoint, oldest first.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        Ok(self
+            .scan::<Checkpoint>(&self.trees.meta, "meta", keys::CHECKPOINT_PREFIX)?
+            .into_iter()
+            .filter(|(k, _)| k.as_slice() != keys::CHECKPOINT_LAST)
+            .map(|(_, c)| c)
+            .collect())
+    }
+
+    // The event log, as raw records keyed by sequence number.
+
+    /// Appends (or overwrites) the raw record `seq`.
+    pub fn put_event_raw(&self, seq: u64, record: &[u8]) -> Result<()> {
+        self.trees.events.insert(keys::event(seq), record)?;
+        self.progress.wrote();
+        Ok(())
+    }
+
+    /// Removes the raw record `seq` (tests of tamper detection only).
+    pub fn remove_event_raw(&self, seq: u64) -> Result<()> {
+        self.remove(&self.trees.events, &keys::event(seq))
+    }
+
+    /// The last raw event record.
+    pub fn last_event_raw(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self.trees.events.last()?.map(|(_, v)| v.to_vec()))
+    }
+
+    /// Every raw event record with the sequence number it is stored under.
+    pub fn events_raw(&self) -> Result<Vec<(u64, Vec<u8>)>> {
+        self.trees
+            .events
+            .iter()
+            .map(|entry| {
+                let (k, v) = entry?;
+                let seq = keys::parse_event(&k).ok_or_else(|| StoreError::Corrupt {
+                    tree: "events",
+                    key: hex::encode(&k),
+                    detail: format!("an event key of {} bytes", k.len()),
+                })?;
+                Ok((seq, v.to_vec()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,16 @@
+//! kaoshi's HTTP server: the router, authentication as extractors, the JSON
+//! API per audience and the embedded web pages. It knows HTTP and JSON
+//! bodies and nothing of the rules, which are the exam service's.
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod error;
+pub mod router;
+pub mod routes;
+pub mod serve;
+mod web;
+
+pub use router::router;
+
+/// The state every handler shares: the exam service.
+pub type AppState = std::sync::Arc<kaoshi_exam::Exam>;

@@ -1,0 +1,58 @@
+//! The router: the only file that names every handler, with the layers
+//! every request passes (trace, body limit, timeout).
+
+use crate::routes::{bureau, marking, proctor, results, seat};
+use crate::{web, AppState};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::Router;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (a short answer is at most 20,000 characters).
+pub const MAX_BODY: usize = 128 * 1024;
+
+/// Longest time a request may take (the event stream excepted).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The router over an exam service.
+pub fn router(exam: AppState) -> Router {
+    // The proctors' event stream is long-lived: it is outside the timeout.
+    let stream = Router::new().route("/api/proctor/batches/{id}/stream", get(proctor::stream));
+    Router::new()
+        .route("/", get(web::index))
+        .route("/seat", get(web::seat_page))
+        .route("/proctor", get(web::proctor_page))
+        .route("/marking", get(web::marking_page))
+        .route("/api/seat/login", post(seat::login))
+        .route("/api/seat/status", get(seat::status))
+        .route("/api/seat/paper", get(seat::paper))
+        .route("/api/seat/answers", get(seat::answers))
+        .route("/api/seat/answers/{pos}", put(seat::save))
+        .route("/api/seat/submit", post(seat::submit))
+        .route("/api/staff/login", post(proctor::login))
+        .route("/api/proctor/batches", get(proctor::batches))
+        .route("/api/proctor/batches/{id}/seats", get(proctor::seats))
+        .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(proctor::action))
+        .route("/api/marking/batches/{id}/next", get(marking::next))
+        .route("/api/marking/batches/{id}/marks", post(marking::mark))
+        .route("/api/marking/batches/{id}/arbitrations", get(marking::arbitrations))
+        .route("/api/marking/batches/{id}/arbitrate", post(marking::arbitrate))
+        .route("/api/marking/batches/{id}/recheck", get(marking::recheck_queue).post(marking::recheck))
+        .route("/api/admin/batches/{id}/totals", get(results::totals))
+        .route("/api/admin/batches/{id}/publish", post(results::publish))
+        .route("/api/admin/batches/{id}/appeals", post(results::appeal))
+        .route("/api/admin/batches/{id}/export/{file}", get(results::export))
+        .route("/api/admin/batches/{id}/archive", get(results::archive))
+        .route("/api/admin/batches/{id}/certificate-uploads", post(bureau::uploaded))
+        .route("/api/admin/occupations", post(bureau::register))
+        .route("/api/audit/metrics", get(bureau::metrics))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .merge(stream)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TraceLayer::new_for_http())
+        .with_state(exam)
+}

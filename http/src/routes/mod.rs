@@ -1,0 +1,8 @@
+//! Handlers, one module per audience. Each extracts who is calling and what
+//! they ask, calls the exam service, and answers with a typed body.
+
+pub mod bureau;
+pub mod marking;
+pub mod proctor;
+pub mod results;
+pub mod seat;

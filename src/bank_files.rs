@@ -1,0 +1,90 @@
+//! Banks on disk: source directories, sealed files, and atomic writes.
+
+use crate::keys::KeyArgs;
+use anyhow::{bail, Context, Result};
+use kaoshi_engine::bank::{export, parse_source, BankSource, SourceFiles, BANK_FILE, ITEMS_FILE};
+use kaoshi_engine::seal;
+use kaoshi_engine::spec::PAPER_FILE;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// Reads a file to a string, naming it on error.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not UTF-8 (at byte {})", path.display(), e.utf8_error().valid_up_to()))
+}
+
+/// Reads and validates a source directory; every problem is in the error.
+pub fn read_source_dir(dir: &Path) -> Result<BankSource, SourceDirError> {
+    let read = |name: &str| read_text(&dir.join(name)).map_err(SourceDirError::Io);
+    let bank_toml = read(BANK_FILE)?;
+    let items_jsonl = read(ITEMS_FILE)?;
+    let paper_path = dir.join(PAPER_FILE);
+    let paper_toml = if paper_path.exists() { Some(read(PAPER_FILE)?) } else { None };
+    let files = SourceFiles { bank_toml: &bank_toml, paper_toml: paper_toml.as_deref(), items_jsonl: &items_jsonl };
+    parse_source(files).map_err(SourceDirError::Invalid)
+}
+
+/// Why a source directory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceDirError {
+    /// A file could not be read.
+    #[error("{0:#}")]
+    Io(anyhow::Error),
+    /// The files hold problems.
+    #[error(transparent)]
+    Invalid(kaoshi_engine::SourceError),
+}
+
+/// Writes a source directory (creating it); refuses to overwrite a bank there.
+pub fn write_source_dir(dir: &Path, source: &BankSource) -> Result<()> {
+    if dir.join(BANK_FILE).exists() || dir.join(ITEMS_FILE).exists() {
+        bail!("{} already holds a bank: choose an empty or new directory", dir.display());
+    }
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let text = export(source);
+    write_atomic(&dir.join(BANK_FILE), text.bank_toml.as_bytes())?;
+    if let Some(paper) = &text.paper_toml {
+        write_atomic(&dir.join(PAPER_FILE), paper.as_bytes())?;
+    }
+    write_atomic(&dir.join(ITEMS_FILE), text.items_jsonl.as_bytes())?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` so that a crash leaves either the old file or the
+/// complete new one, never a partial file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        bail!("cannot write {}: {e}", path.display());
+    }
+    Ok(())
+}
+
+/// Loads BANK: a source directory, or a sealed `.kbank` opened with the key flags.
+pub fn load_bank(path: &Path, key: &KeyArgs) -> Result<BankSource> {
+    if path.is_dir() {
+        return read_source_dir(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    }
+    let bytes = fs::read(path).with_context(|| format!("cannot read bank {}", path.display()))?;
+    let secret = key.require(&format!("{} is a sealed bank and", path.display()))?;
+    seal::open(&bytes, &secret.unlock()).with_context(|| format!("cannot open {}", path.display()))
+}

@@ -1,0 +1,123 @@
+//! `kaoshi batch create`: a batch in a data directory (the server stopped).
+
+use crate::bank_files::load_bank;
+use crate::keys::KeyArgs;
+use anyhow::{anyhow, Context, Result};
+use clap::Subcommand;
+use kaoshi_engine::bank::parse_spec_file;
+use kaoshi_engine::seal;
+use kaoshi_exam::batch::{self, NewBatch};
+use kaoshi_exam::clock::{Clock, SystemClock};
+use kaoshi_exam::events::Actor;
+use kaoshi_exam::log::EventLog;
+use kaoshi_exam::store::Store;
+use std::path::PathBuf;
+
+/// `kaoshi batch …`.
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Create a batch: store the bank sealed, assemble a paper per candidate.
+    Create(CreateArgs),
+}
+
+/// `kaoshi batch create`.
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// Data directory.
+    #[arg(long, default_value = "./data")]
+    data: PathBuf,
+    /// Bank: a source directory (sealed with the key for storage) or a .kbank.
+    #[arg(long)]
+    bank: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// roster.csv: ticket,id_number,name,organisation,room,seat.
+    #[arg(long)]
+    roster: PathBuf,
+    /// Batch name.
+    #[arg(long)]
+    name: String,
+    /// Start time, RFC 3339 (2026-12-01T09:00:00+08:00).
+    #[arg(long)]
+    start: String,
+    /// Assembly seed.
+    #[arg(long)]
+    seed: u64,
+    /// Batch id ([a-z0-9-]); default from the current time.
+    #[arg(long)]
+    id: Option<String>,
+    /// Paper spec instead of the bank's paper.toml.
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// Exam time in seconds instead of the spec's duration (drills, tests).
+    #[arg(long)]
+    duration_seconds: Option<i64>,
+}
+
+/// Runs `kaoshi batch …`.
+pub fn run(cmd: BatchCommand) -> Result<()> {
+    match cmd {
+        BatchCommand::Create(a) => create(a),
+    }
+}
+
+/// `kaoshi batch create --data DIR --bank BANK [--key-file K] --roster roster.csv --name N --start TIME --seed S`.
+fn create(a: CreateArgs) -> Result<()> {
+    let clock = SystemClock::new();
+    let start = batch::parse_time(&a.start)?;
+    let text = std::fs::read_to_string(&a.roster).with_context(|| format!("cannot read {}", a.roster.display()))?;
+    let roster = batch::parse_roster(&text, &a.roster.display().to_string())?;
+    let secret = a.key.require("storing a bank for a batch")?;
+    let store = Store::open(&a.data)?;
+    let log = EventLog::open(store.clone())?;
+    let (source, sealed) = if a.bank.is_dir() {
+        let source = load_bank(&a.bank, &a.key)?;
+        let sealed = seal::seal(&source, &secret.lock(), &mut rand::rngs::OsRng)?;
+        (source, sealed)
+    } else {
+        let sealed = std::fs::read(&a.bank).with_context(|| format!("cannot read {}", a.bank.display()))?;
+        let opened = kaoshi_exam::admin::open_bank_logged(
+            &log,
+            clock.now_ms(),
+            &Actor::Cli,
+            &sealed,
+            &secret.unlock(),
+            &a.bank.display().to_string(),
+            "batch create",
+        );
+        store.flush()?;
+        (opened?, sealed)
+    };
+    let spec = match &a.spec {
+        Some(p) => {
+            parse_spec_file(&std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)
+                .map_err(|e| anyhow!("{}: {e}", p.display()))?
+        }
+        None => source.spec.clone().ok_or_else(|| anyhow!("the bank has no paper.toml: give --spec"))?,
+    };
+    let id = a.id.clone().unwrap_or_else(|| chrono::Local::now().format("batch-%Y%m%d-%H%M%S").to_string());
+    let now = clock.now_ms();
+    let batch = batch::create(
+        &store,
+        &log,
+        NewBatch {
+            id: &id,
+            name: &a.name,
+            start,
+            seed: a.seed,
+            sealed: &sealed,
+            source: &source,
+            spec: &spec,
+            duration_seconds: a.duration_seconds,
+            roster: &roster,
+            now,
+            actor: &Actor::Cli,
+        },
+    )?;
+    store.flush()?;
+    println!(
+        "created batch {} ({}): {} candidates, {} papers from {}",
+        batch.id, batch.name, batch.candidates, batch.candidates, batch.bank_id
+    );
+    Ok(())
+}

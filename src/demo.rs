@@ -1,0 +1,66 @@
+//! `serve --demo`: the demo batch, its key and its credentials, created once.
+
+use crate::bank_files::write_atomic;
+use crate::keys;
+use anyhow::{anyhow, Result};
+use kaoshi_engine::seal::{self, Kek, Lock};
+use kaoshi_exam::admin::add_staff;
+use kaoshi_exam::batch::{self, NewBatch};
+use kaoshi_exam::clock::Clock;
+use kaoshi_exam::demo::{random_password, roster, sample_bank, DEMO_BATCH};
+use kaoshi_exam::events::Actor;
+use kaoshi_exam::log::EventLog;
+use kaoshi_exam::staff::{new_staff, Role};
+use kaoshi_exam::store::Store;
+use serde_json::json;
+use std::path::Path;
+
+/// Creates the demo batch once — the electrician sample bank sealed with a
+/// demo key (`DATA/demo.key`), 30 candidates in one room, an admin and a
+/// proctor, credentials in `DATA/demo.json` — and returns its key.
+pub fn ensure(data: &Path, store: &Store, clock: &dyn Clock) -> Result<Kek> {
+    let key_path = data.join("demo.key");
+    if store.batch(DEMO_BATCH)?.is_some() {
+        return keys::read_key_file(&key_path);
+    }
+    let kek = Kek::generate(&mut rand::rngs::OsRng);
+    if key_path.exists() {
+        std::fs::remove_file(&key_path)?;
+    }
+    keys::write_key_file(&key_path, &kek)?;
+    let source = sample_bank()?;
+    let sealed = seal::seal(&source, &Lock::Key(&kek), &mut rand::rngs::OsRng)?;
+    let roster = roster();
+    let log = EventLog::open(store.clone())?;
+    let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
+    let now = clock.now_ms();
+    batch::create(
+        store,
+        &log,
+        NewBatch {
+            id: DEMO_BATCH,
+            name: "电工四级理论知识考试（演示批次）",
+            start: now,
+            seed: 20261123,
+            sealed: &sealed,
+            source: &source,
+            spec: &spec,
+            duration_seconds: None,
+            roster: &roster,
+            now,
+            actor: &Actor::Demo,
+        },
+    )?;
+    let staff = [("admin", Role::Admin, random_password(12)), ("proctor", Role::Proctor, random_password(12))];
+    for (user, role, password) in &staff {
+        add_staff(store, &log, now, &Actor::Cli, &new_staff(user, *role, password, None, &[])?)?;
+    }
+    store.flush()?;
+    let demo = json!({
+        "batch": DEMO_BATCH,
+        "candidates": roster.iter().map(|r| json!({"ticket": r.ticket, "id_number": r.id_number, "name": r.name, "room": r.room, "seat": r.seat})).collect::<Vec<_>>(),
+        "staff": staff.iter().map(|(u, r, p)| json!({"user": u, "password": p, "role": r})).collect::<Vec<_>>(),
+    });
+    write_atomic(&data.join("demo.json"), serde_json::to_string_pretty(&demo)?.as_bytes())?;
+    Ok(kek)
+}

@@ -1,0 +1,84 @@
+//! The `kaoshi` command line: each subcommand is a module owning its
+//! arguments; the rules live in the library crates beneath.
+
+mod archive;
+mod assemble;
+mod audit;
+mod bank;
+mod bank_files;
+mod batch;
+mod coverage_report;
+mod demo;
+mod grade;
+mod interop;
+mod keys;
+mod log;
+mod progress;
+mod serve;
+mod staff;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// kaoshi — computer-based exams for vocational skill-level certification.
+#[derive(Debug, Parser)]
+#[command(name = "kaoshi", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a new random 32-byte key file.
+    Keygen(bank::KeygenArgs),
+    /// Question banks: check, seal, open, rekey, synthesise.
+    #[command(subcommand)]
+    Bank(bank::BankCommand),
+    /// Run the exam server (seat pages, proctor console, APIs).
+    Serve(serve::ServeArgs),
+    /// Exam batches.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+    /// The tamper-evident event log.
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Audits for bureaus.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Batch archives kept for years.
+    #[command(subcommand)]
+    Archive(archive::ArchiveCommand),
+    /// Score objective items: papers.jsonl + responses.jsonl → results.jsonl.
+    Grade(grade::GradeArgs),
+    /// Assemble one paper per candidate and write papers.jsonl.
+    Assemble(assemble::AssembleArgs),
+}
+
+/// Runs the command line; prints a one-line `error: …` and fails on error.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(a) => bank::keygen(a),
+        Command::Bank(c) => bank::run(c),
+        Command::Serve(a) => serve::run(a),
+        Command::Batch(c) => batch::run(c),
+        Command::Staff(c) => staff::run(c),
+        Command::Log(c) => log::run(c),
+        Command::Audit(c) => audit::run(c),
+        Command::Archive(c) => archive::run(c),
+        Command::Grade(a) => grade::run(a),
+        Command::Assemble(a) => assemble::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let text = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {text}");
+            ExitCode::FAILURE
+        }
+    }
+}

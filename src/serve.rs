@@ -1,0 +1,95 @@
+//! `kaoshi serve`: the exam server over the data directory.
+
+use crate::keys::{KeyArgs, Secret};
+use anyhow::{anyhow, Context, Result};
+use kaoshi_exam::clock::SystemClock;
+use kaoshi_exam::store::Store;
+use kaoshi_exam::Exam;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `kaoshi serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Data directory (the embedded store).
+    #[arg(long, env = "KAOSHI_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "KAOSHI_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Create (once) and serve a demo batch of 30 candidates.
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KAOSHI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// `kaoshi serve [--data DIR] [--addr ADDR] [--demo] [--key-file KEY | --passphrase-env VAR]`.
+pub fn run(args: ServeArgs) -> Result<()> {
+    init_tracing();
+    let ServeArgs { data, addr, demo, key } = args;
+    let addr: SocketAddr = addr.parse().map_err(|e| anyhow!("--addr `{addr}`: {e}"))?;
+    let mut store = Store::open(&data)?;
+    let clock = Arc::new(SystemClock::new());
+    let demo_key = if demo { Some(crate::demo::ensure(&data, &store, clock.as_ref())?) } else { None };
+    let secret: Option<Secret> = match demo_key {
+        Some(k) if key.key_file.is_none() && key.passphrase_env.is_none() => Some(Secret::Key(k)),
+        _ => key.load()?,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        store.start_committer();
+        let unlock = secret.as_ref().map(Secret::unlock);
+        let exam = Exam::load(store, clock, unlock.as_ref())?;
+        let paused = exam.recover_after_restart()?;
+        let exam = Arc::new(exam);
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!("kaoshi serving on http://{local}");
+        if paused > 0 {
+            println!("{paused} seats were answering when the server stopped: they are paused; a proctor resumes them");
+        }
+        if demo {
+            print_demo(&data, local);
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        kaoshi_http::serve::serve(listener, exam, kaoshi_http::serve::shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+fn print_demo(data: &Path, addr: SocketAddr) {
+    let path = data.join("demo.json");
+    let Ok(text) = std::fs::read_to_string(&path) else { return };
+    let Ok(demo) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+    println!(
+        "demo batch `{}`: 30 candidates in 第1考场; credentials in {}",
+        kaoshi_exam::demo::DEMO_BATCH,
+        path.display()
+    );
+    println!("  seat page:       http://{addr}/seat");
+    println!("  proctor console: http://{addr}/proctor");
+    for s in demo["staff"].as_array().into_iter().flatten() {
+        println!(
+            "  staff   {} / {} ({})",
+            s["user"].as_str().unwrap_or(""),
+            s["password"].as_str().unwrap_or(""),
+            s["role"].as_str().unwrap_or("")
+        );
+    }
+    for c in demo["candidates"].as_array().into_iter().flatten().take(3) {
+        println!(
+            "  candidate ticket {} / id number {}",
+            c["ticket"].as_str().unwrap_or(""),
+            c["id_number"].as_str().unwrap_or("")
+        );
+    }
+}

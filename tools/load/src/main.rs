@@ -1,0 +1,371 @@
+//! `kaoshi-load`: a bounded load run against a real `kaoshi serve` on
+//! loopback. It prepares a batch of N seats (50 rooms × 100 by default),
+//! starts the server, then: synchronized login + identity approval + paper
+//! fetch, autosaves at a set interval for a set time, synchronized submit.
+//! It prints throughput and latency percentiles per phase and stops by itself.
+
+use anyhow::{anyhow, bail, Context, Result};
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use kaoshi_engine::seal::{self, Kek, Lock};
+use kaoshi_exam::admin::add_staff;
+use kaoshi_exam::batch::{self, NewBatch, RosterLine};
+use kaoshi_exam::clock::{Clock, SystemClock};
+use kaoshi_exam::demo::sample_bank;
+use kaoshi_exam::events::Actor;
+use kaoshi_exam::log::EventLog;
+use kaoshi_exam::staff::{new_staff, Role};
+use kaoshi_exam::store::Store;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Load-run parameters.
+#[derive(Debug, Parser)]
+#[command(name = "kaoshi-load", about = "Drive simulated exam seats against a real kaoshi server on loopback")]
+struct Args {
+    /// Seats (candidates).
+    #[arg(long, default_value_t = 5000)]
+    seats: usize,
+    /// Seconds between two saves of one seat.
+    #[arg(long, default_value_t = 60.0)]
+    interval: f64,
+    /// Seconds of autosaving.
+    #[arg(long, default_value_t = 600)]
+    duration: u64,
+    /// Keep the data directory here instead of a temporary one.
+    #[arg(long)]
+    keep: Option<PathBuf>,
+    /// The kaoshi binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+}
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+/// Latencies and errors of one phase.
+#[derive(Default)]
+struct Phase {
+    latencies: Vec<Duration>,
+    errors: usize,
+}
+
+impl Phase {
+    fn merge(&mut self, other: Phase) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+    }
+
+    fn report(&mut self, name: &str, wall: Duration) {
+        self.latencies.sort_unstable();
+        let n = self.latencies.len();
+        let pct = |p: f64| {
+            self.latencies
+                .get(((n as f64 * p).ceil() as usize).saturating_sub(1).min(n.saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{name:<34} {n:>7} ok {:>5} errors  wall {:>7.2} s  {:>8.0}/s  p50 {:>6.1} ms  p90 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms",
+            self.errors,
+            wall.as_secs_f64(),
+            n as f64 / wall.as_secs_f64().max(1e-9),
+            ms(pct(0.50)),
+            ms(pct(0.90)),
+            ms(pct(0.99)),
+            ms(pct(1.0)),
+        );
+    }
+}
+
+async fn call(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<(u16, Value, Duration)> {
+    let mut req = hyper::Request::builder().method(method).uri(url).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let body = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+    let started = Instant::now();
+    let resp = client.request(req.body(Full::new(body))?).await?;
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    let elapsed = started.elapsed();
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), elapsed))
+}
+
+/// Runs the load tool; prints `error: …` and fails on error.
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = tokio::runtime::Runtime::new().map_err(anyhow::Error::from).and_then(|rt| rt.block_on(run(args)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes the run's key file, readable only by its owner.
+fn write_key(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    std::io::Write::write_all(&mut options.open(path)?, bytes)?;
+    Ok(())
+}
+
+fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Result<PathBuf> {
+    let store = Store::open(data)?;
+    let log = EventLog::open(store.clone())?;
+    let key_path = data.join("load.key");
+    let kek = Kek::generate(&mut rand::rngs::OsRng);
+    write_key(&key_path, kek.as_bytes())?;
+    let source = sample_bank()?;
+    let sealed = seal::seal(&source, &Lock::Key(&kek), &mut rand::rngs::OsRng)?;
+    let roster: Vec<RosterLine> = (0..seats)
+        .map(|i| RosterLine {
+            ticket: format!("L{i:06}"),
+            id_number: format!("ID{i:06}"),
+            name: format!("考生{i}"),
+            organisation: format!("单位{}", i % 7),
+            room: format!("R{:02}", i / 100 + 1),
+            seat: format!("{:03}", i % 100 + 1),
+        })
+        .collect();
+    let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
+    batch::create(
+        &store,
+        &log,
+        NewBatch {
+            id: "load",
+            name: "load run",
+            start: 0,
+            seed: 7,
+            sealed: &sealed,
+            source: &source,
+            spec: &spec,
+            duration_seconds: Some(duration_seconds),
+            roster: &roster,
+            now: SystemClock::new().now_ms(),
+            actor: &Actor::Cli,
+        },
+    )?;
+    let now = SystemClock::new().now_ms();
+    add_staff(&store, &log, now, &Actor::Cli, &new_staff("load", Role::Proctor, "load-password", None, &[])?)?;
+    store.flush()?;
+    Ok(key_path)
+}
+
+async fn run(args: Args) -> Result<()> {
+    if args.seats == 0 || args.interval <= 0.0 {
+        bail!("--seats and --interval must be positive");
+    }
+    let data =
+        args.keep.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("kaoshi-load-{}", std::process::id())));
+    if data.join("db").exists() {
+        bail!("{} already holds a store: give an empty --keep directory", data.display());
+    }
+    let prepared = Instant::now();
+    let key = prepare(&data, args.seats, args.duration as i64 + 3600)?;
+    println!(
+        "prepared {} seats (batch `load`, {} rooms) in {:.1} s",
+        args.seats,
+        args.seats.div_ceil(100),
+        prepared.elapsed().as_secs_f64()
+    );
+
+    let server_bin = match &args.server {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("kaoshi"),
+    };
+    let mut child = Command::new(&server_bin)
+        .args(["serve", "--data"])
+        .arg(&data)
+        .args(["--addr", "127.0.0.1:0", "--key-file"])
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", server_bin.display()))?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no server stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().ok_or_else(|| anyhow!("the server printed nothing"))??;
+    let base = first
+        .strip_prefix("kaoshi serving on ")
+        .ok_or_else(|| anyhow!("unexpected server output: {first}"))?
+        .to_string();
+    std::thread::spawn(move || for _ in lines {});
+    let outcome = drive(&args, &base).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    if args.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    outcome
+}
+
+async fn drive(args: &Args, base: &str) -> Result<()> {
+    let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(usize::MAX).build_http();
+    let (code, body, _) = call(
+        &client,
+        "POST",
+        &format!("{base}/api/staff/login"),
+        None,
+        Some(json!({"user": "load", "password": "load-password"})),
+    )
+    .await?;
+    if code != 200 {
+        bail!("staff login failed: {body}");
+    }
+    let staff = Arc::new(body["token"].as_str().unwrap_or_default().to_string());
+    let base = Arc::new(base.to_string());
+
+    // Phase 1: everyone logs in at once, the proctor approves, the paper opens.
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.seats)
+        .map(|i| {
+            let (client, base, staff) = (client.clone(), base.clone(), staff.clone());
+            tokio::spawn(async move {
+                let mut phase = Phase::default();
+                let ticket = format!("L{i:06}");
+                let login = call(
+                    &client,
+                    "POST",
+                    &format!("{base}/api/seat/login"),
+                    None,
+                    Some(json!({"ticket": ticket, "id_number": format!("ID{i:06}")})),
+                )
+                .await;
+                let Ok((200, body, lat)) = login else {
+                    phase.errors += 1;
+                    return (phase, None);
+                };
+                phase.latencies.push(lat);
+                let token = body["token"].as_str().unwrap_or_default().to_string();
+                let approve = call(
+                    &client,
+                    "POST",
+                    &format!("{base}/api/proctor/batches/load/seats/{ticket}/approve"),
+                    Some(&staff),
+                    Some(json!({})),
+                )
+                .await;
+                match approve {
+                    Ok((200, _, lat)) => phase.latencies.push(lat),
+                    _ => phase.errors += 1,
+                }
+                match call(&client, "GET", &format!("{base}/api/seat/paper"), Some(&token), None).await {
+                    Ok((200, paper, lat)) => {
+                        phase.latencies.push(lat);
+                        let judges: Vec<u64> = paper["items"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter(|it| it["type"] == "judge")
+                                    .filter_map(|it| it["pos"].as_u64())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (phase, Some((token, judges)))
+                    }
+                    _ => {
+                        phase.errors += 1;
+                        (phase, None)
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut start_phase = Phase::default();
+    let mut seats = Vec::new();
+    for t in tasks {
+        let (phase, seat) = t.await?;
+        start_phase.merge(phase);
+        seats.extend(seat);
+    }
+    start_phase.report("login + approve + paper (all seats)", started.elapsed());
+
+    // Phase 2: autosave every `interval` seconds, spread evenly, for `duration` seconds.
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration);
+    let interval = Duration::from_secs_f64(args.interval);
+    let n = seats.len().max(1);
+    let tasks: Vec<_> = seats
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, (token, judges))| {
+            let (client, base) = (client.clone(), base.clone());
+            tokio::spawn(async move {
+                let mut phase = Phase::default();
+                let offset = interval.mul_f64(i as f64 / n as f64);
+                let mut next = tokio::time::Instant::from_std(started + offset);
+                let mut seq = 0u64;
+                while next.into_std() < deadline && !judges.is_empty() {
+                    tokio::time::sleep_until(next).await;
+                    seq += 1;
+                    let pos = judges[(seq as usize + i) % judges.len()];
+                    let response = if seq % 2 == 0 { "T" } else { "F" };
+                    match call(
+                        &client,
+                        "PUT",
+                        &format!("{base}/api/seat/answers/{pos}"),
+                        Some(&token),
+                        Some(json!({"response": response, "seq": seq})),
+                    )
+                    .await
+                    {
+                        Ok((200, _, lat)) => phase.latencies.push(lat),
+                        _ => phase.errors += 1,
+                    }
+                    next += interval;
+                }
+                phase
+            })
+        })
+        .collect();
+    let mut save_phase = Phase::default();
+    for t in tasks {
+        save_phase.merge(t.await?);
+    }
+    save_phase.report(&format!("autosave every {} s (durable)", args.interval), started.elapsed());
+
+    // Phase 3: everyone hands in at once.
+    let started = Instant::now();
+    let tasks: Vec<_> = seats
+        .into_iter()
+        .map(|(token, _)| {
+            let (client, base) = (client.clone(), base.clone());
+            tokio::spawn(async move {
+                let mut phase = Phase::default();
+                match call(&client, "POST", &format!("{base}/api/seat/submit"), Some(&token), None).await {
+                    Ok((200, _, lat)) => phase.latencies.push(lat),
+                    _ => phase.errors += 1,
+                }
+                phase
+            })
+        })
+        .collect();
+    let mut submit_phase = Phase::default();
+    for t in tasks {
+        submit_phase.merge(t.await?);
+    }
+    submit_phase.report("submit (all seats)", started.elapsed());
+    Ok(())
+}
