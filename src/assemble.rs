@@ -4,10 +4,9 @@ use crate::bank_files::load_bank;
 use crate::keys::KeyArgs;
 use crate::progress::spinner;
 use anyhow::{anyhow, Context, Result};
-use kaoshi_engine::assemble::{batch_stats, Assembler, Paper};
-use kaoshi_engine::bank::{parse_spec_file, Bank};
+use kaoshi_engine::assemble::{batch_stats, Assembler};
+use kaoshi_engine::bank::parse_spec_file;
 use kaoshi_engine::BankHash;
-use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -31,43 +30,6 @@ pub struct AssembleArgs {
     /// Where to write papers.jsonl.
     #[arg(short = 'o', value_name = "papers.jsonl")]
     output: PathBuf,
-}
-
-/// One line of papers.jsonl (schema in DESIGN.md and the README).
-#[derive(Serialize)]
-struct PaperLine<'a> {
-    index: u64,
-    bank: &'a str,
-    bank_hash: &'a str,
-    seed: u64,
-    items: Vec<ItemLine<'a>>,
-}
-
-#[derive(Serialize)]
-struct ItemLine<'a> {
-    id: &'a str,
-    section: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    option_order: Option<&'a [u8]>,
-}
-
-/// Renders one paper as a papers.jsonl line (without the newline).
-fn paper_line(bank: &Bank, hash: &str, seed: u64, paper: &Paper) -> String {
-    let items = paper
-        .items
-        .iter()
-        .map(|it| {
-            let order = it.option_order.as_slice();
-            ItemLine {
-                id: &bank.items[it.item as usize].id,
-                section: it.section,
-                option_order: (!order.is_empty()).then_some(order),
-            }
-        })
-        .collect();
-    let line = PaperLine { index: paper.index, bank: &bank.meta.id, bank_hash: hash, seed, items };
-    // Plain strings and numbers always serialise.
-    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// `kaoshi assemble BANK [--key-file] [--spec] --count N --seed S -o papers.jsonl`.
@@ -94,7 +56,7 @@ pub fn run(args: AssembleArgs) -> Result<()> {
     let hash = BankHash::of(bank).to_hex();
     let mut out = Vec::with_capacity(papers.len() * 64 * spec.item_count());
     for paper in &papers {
-        out.extend_from_slice(paper_line(bank, &hash, seed, paper).as_bytes());
+        out.extend_from_slice(crate::papers::render(bank, &hash, seed, paper).as_bytes());
         out.push(b'\n');
     }
     crate::bank_files::write_atomic(&output, &out)?;

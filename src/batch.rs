@@ -6,7 +6,8 @@ use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use kaoshi_engine::bank::parse_spec_file;
 use kaoshi_engine::seal;
-use kaoshi_exam::batch::{self, NewBatch};
+use kaoshi_exam::admin::{create_batch, NewBatch};
+use kaoshi_exam::batch;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::Actor;
 use kaoshi_exam::log::EventLog;
@@ -97,7 +98,7 @@ fn create(a: CreateArgs) -> Result<()> {
     };
     let id = a.id.clone().unwrap_or_else(|| chrono::Local::now().format("batch-%Y%m%d-%H%M%S").to_string());
     let now = clock.now_ms();
-    let batch = batch::create(
+    let batch = create_batch(
         &store,
         &log,
         NewBatch {

@@ -5,7 +5,7 @@ use crate::keys;
 use anyhow::{anyhow, Result};
 use kaoshi_engine::seal::{self, Kek, Lock};
 use kaoshi_exam::admin::add_staff;
-use kaoshi_exam::batch::{self, NewBatch};
+use kaoshi_exam::admin::{create_batch, NewBatch};
 use kaoshi_exam::clock::Clock;
 use kaoshi_exam::demo::{random_password, roster, sample_bank, DEMO_BATCH};
 use kaoshi_exam::events::Actor;
@@ -34,7 +34,7 @@ pub fn ensure(data: &Path, store: &Store, clock: &dyn Clock) -> Result<Kek> {
     let log = EventLog::open(store.clone())?;
     let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
     let now = clock.now_ms();
-    batch::create(
+    create_batch(
         store,
         &log,
         NewBatch {

@@ -1,20 +1,23 @@
 //! `kaoshi grade`: papers.jsonl + responses.jsonl → results.jsonl, on the
 //! engine's byte path: lines are parsed in parallel without copying their
 //! strings, each sheet is encoded one byte per position and scored through
-//! the same result function the server uses at hand-in.
+//! the same tally the server's results use, and results are written in
+//! parallel chunks kept in line order.
 
-use crate::bank_files::{load_bank, write_atomic};
+use crate::bank_files::{load_bank, read_parallel, write_atomic};
+use crate::jsonl::Scan;
 use crate::keys::KeyArgs;
-use anyhow::{anyhow, bail, Context, Result};
-use kaoshi_engine::assemble::{OptionOrder, Paper, PaperItem};
+use crate::papers;
+use anyhow::{anyhow, Context, Result};
+use kaoshi_engine::assemble::Paper;
 use kaoshi_engine::bank::Bank;
 use kaoshi_engine::grade::{encode_response, Grader};
 use kaoshi_engine::spec::PaperSpec;
-use kaoshi_engine::BankHash;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -40,61 +43,7 @@ pub struct GradeArgs {
     output: PathBuf,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PaperLine<'a> {
-    index: u64,
-    #[serde(borrow)]
-    bank: Cow<'a, str>,
-    #[serde(borrow)]
-    bank_hash: Cow<'a, str>,
-    #[allow(dead_code)]
-    seed: u64,
-    #[serde(borrow)]
-    items: Vec<ItemLine<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ItemLine<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    section: u16,
-    #[serde(default)]
-    option_order: Option<OrderLine>,
-}
-
-/// An option order of at most 8 entries, read without allocating.
-struct OrderLine(OptionOrder, usize);
-
-impl<'de> Deserialize<'de> for OrderLine {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = OrderLine;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an option order: at most 8 option indices")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<OrderLine, A::Error> {
-                let mut order = [0u8; 8];
-                let mut n = 0;
-                while let Some(k) = seq.next_element::<u8>()? {
-                    if n == order.len() {
-                        return Err(serde::de::Error::custom("more than 8 options"));
-                    }
-                    order[n] = k;
-                    n += 1;
-                }
-                let oo =
-                    OptionOrder::from_slice(&order[..n]).ok_or_else(|| serde::de::Error::custom("too many options"))?;
-                Ok(OrderLine(oo, n))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-#[derive(Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResponseLine<'a> {
     index: u64,
@@ -107,76 +56,78 @@ struct ResultLine<'a> {
     index: u64,
     score: f64,
     passed: Option<bool>,
-    modules: &'a BTreeMap<String, f64>,
+    modules: Modules<'a>,
     items: &'a [Option<f64>],
 }
 
-/// Non-blank lines with their 1-based numbers.
-fn numbered(text: &str) -> Vec<(usize, &str)> {
-    text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty()).collect()
+/// Module subtotals as a JSON object `{"A": 4.0, …}`, in code order.
+struct Modules<'a>(&'a [String], &'a [f64]);
+
+impl Serialize for Modules<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(&String, &f64)> = self.0.iter().zip(self.1).collect();
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        let mut map = s.serialize_map(Some(pairs.len()))?;
+        for (code, score) in pairs {
+            map.serialize_entry(code, score)?;
+        }
+        map.end()
+    }
 }
 
-/// Reads papers.jsonl against `bank`, naming the line of the first problem.
-fn read_papers(text: &str, file: &str, bank: &Bank, spec: &PaperSpec) -> Result<Vec<Paper>> {
-    let ids: HashMap<&str, u32> = bank.items.iter().enumerate().map(|(i, it)| (it.id.as_str(), i as u32)).collect();
-    let hash = BankHash::of(bank).to_hex();
-    numbered(text)
-        .par_iter()
-        .map(|&(line_no, line)| {
-            let p: PaperLine<'_> = serde_json::from_str(line).map_err(|e| anyhow!("{file} line {line_no}: {e}"))?;
-            if p.bank != bank.meta.id || p.bank_hash != hash {
-                bail!(
-                    "{file} line {line_no}: paper {} was assembled from bank {} ({}), not this bank {} ({hash})",
-                    p.index,
-                    p.bank,
-                    p.bank_hash,
-                    bank.meta.id
-                );
+/// A responses.jsonl line in the plain form most tools write (`index` then
+/// `responses`, strings without escapes, any JSON spacing); `None` for
+/// anything else, which serde_json then reads.
+fn scan_response(line: &[u8]) -> Option<ResponseLine<'_>> {
+    let mut s = Scan::new(line)?;
+    let token = |s: &mut Scan<'_>, t: &[u8]| {
+        s.ws();
+        s.lit(t)
+    };
+    token(&mut s, b"{")?;
+    token(&mut s, b"\"index\"")?;
+    token(&mut s, b":")?;
+    s.ws();
+    let index = s.uint(u64::MAX)?;
+    token(&mut s, b",")?;
+    token(&mut s, b"\"responses\"")?;
+    token(&mut s, b":")?;
+    token(&mut s, b"[")?;
+    s.ws();
+    let mut responses = Vec::with_capacity(128);
+    if s.peek() != Some(b']') {
+        loop {
+            if s.lit(b"null").is_some() {
+                responses.push(None);
+            } else {
+                s.lit(b"\"")?;
+                responses.push(Some(Cow::Borrowed(s.string()?)));
             }
-            if p.items.len() != spec.item_count() {
-                bail!("{file} line {line_no}: {} items, the spec has {}", p.items.len(), spec.item_count());
+            s.ws();
+            if !s.comma() {
+                break;
             }
-            let mut items = Vec::with_capacity(p.items.len());
-            for (pos, it) in p.items.iter().enumerate() {
-                let item = *ids
-                    .get(it.id.as_ref())
-                    .ok_or_else(|| anyhow!("{file} line {line_no}, item {pos}: unknown item id `{}`", it.id))?;
-                let section = spec
-                    .sections
-                    .get(usize::from(it.section))
-                    .ok_or_else(|| anyhow!("{file} line {line_no}, item {pos}: no section {}", it.section))?;
-                let b = &bank.items[item as usize];
-                if b.item_type() != section.item_type {
-                    bail!(
-                        "{file} line {line_no}, item {pos}: {} is a {} item in a {} section",
-                        it.id,
-                        b.item_type(),
-                        section.item_type
-                    );
-                }
-                let option_order = it.option_order.as_ref().map_or_else(OptionOrder::default, |o| o.0);
-                let order = option_order.as_slice();
-                let options = b.options().len();
-                let permutation = order.len() == options && (0..options as u8).all(|k| order.contains(&k));
-                if !permutation {
-                    let len = it.option_order.as_ref().map_or(0, |o| o.1);
-                    bail!(
-                        "{file} line {line_no}, item {pos}: option_order {:?} is not a permutation of {}'s {} options",
-                        &order[..len.min(order.len())],
-                        it.id,
-                        options
-                    );
-                }
-                items.push(PaperItem { item, section: it.section, option_order });
-            }
-            Ok(Paper { index: p.index, items })
-        })
-        .collect()
+            s.ws();
+        }
+    }
+    token(&mut s, b"]")?;
+    token(&mut s, b"}")?;
+    s.end()?;
+    Some(ResponseLine { index, responses })
 }
 
-/// Scores one responses.jsonl line and renders its results.jsonl line.
-fn grade_line(grader: &Grader<'_>, bank: &Bank, by_index: &HashMap<u64, &Paper>, line: &str) -> Result<String, String> {
-    let r: ResponseLine<'_> = serde_json::from_str(line).map_err(|e| e.to_string())?;
+/// Scores one responses.jsonl line and appends its results.jsonl line to `out`.
+fn grade_line(
+    grader: &Grader<'_>,
+    bank: &Bank,
+    by_index: &FxHashMap<u64, &Paper>,
+    line: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let r = match scan_response(line) {
+        Some(r) => r,
+        None => serde_json::from_slice::<ResponseLine<'_>>(line).map_err(|e| e.to_string())?,
+    };
     let paper = by_index.get(&r.index).ok_or_else(|| format!("no paper with index {}", r.index))?;
     if r.responses.len() != paper.items.len() {
         let position = r.responses.len().min(paper.items.len());
@@ -194,9 +145,13 @@ fn grade_line(grader: &Grader<'_>, bank: &Bank, by_index: &HashMap<u64, &Paper>,
         .map(|(pos, (it, resp))| encode_response(bank, it, pos, resp.as_deref()))
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|e| e.to_string())?;
-    let g = grader.result(paper, grader.objective(paper, &sheet));
-    let out = ResultLine { index: r.index, score: g.score, passed: g.passed, modules: &g.modules, items: &g.items };
-    serde_json::to_string(&out).map_err(|e| e.to_string())
+    let items = grader.objective(paper, &sheet);
+    let t = grader.tally(paper, &items);
+    let modules = Modules(grader.module_codes(), &t.modules);
+    let line = ResultLine { index: r.index, score: t.score, passed: t.passed, modules, items: &items };
+    serde_json::to_writer(&mut *out, &line).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(())
 }
 
 fn read_spec(path: Option<&Path>, source: &kaoshi_engine::BankSource, bank_path: &Path) -> Result<PaperSpec> {
@@ -215,32 +170,32 @@ pub fn run(args: GradeArgs) -> Result<()> {
     let source = load_bank(&args.bank, &args.key)?;
     let spec = read_spec(args.spec.as_deref(), &source, &args.bank)?;
     let bank = &source.bank;
-    let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
-    let (papers_text, responses_text) = rayon::join(|| read(&args.papers), || read(&args.responses));
-    let papers = read_papers(&papers_text?, &args.papers.display().to_string(), bank, &spec)?;
-    let by_index: HashMap<u64, &Paper> = papers.iter().map(|p| (p.index, p)).collect();
+    let (papers_text, responses_text) = rayon::join(|| read_parallel(&args.papers), || read_parallel(&args.responses));
+    let papers = papers::read(&papers_text?, &args.papers.display().to_string(), bank, &spec)?;
+    let by_index: FxHashMap<u64, &Paper> = papers.iter().map(|p| (p.index, p)).collect();
     let file = args.responses.display().to_string();
     let responses_text = responses_text?;
-    let lines = numbered(&responses_text);
+    let lines = crate::jsonl::numbered(&responses_text);
     let grader = Grader::new(bank, &spec);
-    let results: Vec<String> = lines
-        .par_iter()
-        .map(|&(line_no, line)| {
-            grade_line(&grader, bank, &by_index, line).map_err(|e| {
-                if e.starts_with("position ") {
-                    anyhow!("{file} line {line_no}, {e}")
-                } else {
-                    anyhow!("{file} line {line_no}: {e}")
-                }
-            })
+    // Chunks of lines are graded in parallel, each into one buffer; the
+    // buffers are joined in line order, and the first error in line order wins.
+    let chunks: Vec<Vec<u8>> = lines
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 600);
+            for &(line_no, line) in chunk {
+                grade_line(&grader, bank, &by_index, line, &mut out).map_err(|e| {
+                    if e.starts_with("position ") {
+                        anyhow!("{file} line {line_no}, {e}")
+                    } else {
+                        anyhow!("{file} line {line_no}: {e}")
+                    }
+                })?;
+            }
+            Ok(out)
         })
         .collect::<Result<_>>()?;
-    let mut out = String::with_capacity(results.iter().map(|r| r.len() + 1).sum());
-    for r in results {
-        out.push_str(&r);
-        out.push('\n');
-    }
-    write_atomic(&args.output, out.as_bytes())?;
+    write_atomic(&args.output, &chunks.concat())?;
     println!(
         "graded {} answer sheets in {:.1} ms → {}",
         lines.len(),
@@ -248,4 +203,51 @@ pub fn run(args: GradeArgs) -> Result<()> {
         args.output.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plain_response_lines_are_scanned_and_others_go_to_serde() {
+        let line = r#"{"index": 3, "responses": ["T", null, "AC", "生熟分开"]}"#.as_bytes();
+        let r = scan_response(line).expect("plain");
+        assert_eq!(Some(&r), serde_json::from_slice::<ResponseLine<'_>>(line).ok().as_ref());
+        for other in [
+            &br#"{"responses": ["T"], "index": 3}"#[..],
+            br#"{"index": 3, "responses": ["\u0054"]}"#,
+            br#"{"index": 3, "responses": [nullx]}"#,
+            br#"{"index": 3, "responses": ["T"], "x": 1}"#,
+            br#"{"index": 3, "responses": ["T",]}"#,
+        ] {
+            assert_eq!(scan_response(other), None, "{}", String::from_utf8_lossy(other));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_response_scanner_agrees_with_serde(
+            index in any::<u64>(),
+            responses in proptest::collection::vec(proptest::option::of("[A-H]{0,4}|[^\\\"]{0,6}"), 0..8),
+            spaced in any::<bool>(), cut in 0usize..200, flip in any::<u8>(),
+        ) {
+            let value = serde_json::json!({"index": index, "responses": responses});
+            let line = if spaced { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }
+                .expect("json")
+                .replace('\n', " ");
+            let fast = scan_response(line.as_bytes());
+            let slow = serde_json::from_slice::<ResponseLine<'_>>(line.as_bytes()).ok();
+            if let Some(f) = &fast {
+                prop_assert_eq!(Some(f), slow.as_ref());
+            }
+            let mut damaged = line.clone().into_bytes();
+            let at = cut % damaged.len();
+            damaged[at] = flip;
+            if let Some(f) = scan_response(&damaged) {
+                prop_assert_eq!(Some(f), serde_json::from_slice::<ResponseLine<'_>>(&damaged).ok());
+            }
+        }
+    }
 }

@@ -104,8 +104,13 @@ pub fn encode_response(bank: &Bank, it: &PaperItem, position: usize, text: Optio
             _ => Ok(JUDGE_FALSE),
         },
         ItemBody::Single { options, .. } | ItemBody::Multiple { options, .. } => {
-            parse_response(bank, it, position, text)?;
-            displayed_mask(text, options.len()).map_err(|message| ResponseError { position, message })
+            // The checks of `parse_response`, without mapping to the original order.
+            let displayed =
+                displayed_mask(text, options.len()).map_err(|message| ResponseError { position, message })?;
+            if matches!(item.body, ItemBody::Single { .. }) && displayed.count_ones() != 1 {
+                return Err(ResponseError { position, message: format!("expected one letter, got `{text}`") });
+            }
+            Ok(displayed)
         }
         ItemBody::Short { .. } => {
             parse_response(bank, it, position, text)?;
@@ -247,17 +252,36 @@ impl Grader<'_> {
     /// until every position is scored. Hand-in, marking, score totalling and
     /// archive re-grading all reach a result through this one function.
     pub fn result(&self, paper: &Paper, items: Vec<Option<f64>>) -> Graded {
-        let mut modules: BTreeMap<String, f64> = self.module_codes.iter().map(|c| (c.clone(), 0.0)).collect();
+        let t = self.tally(paper, &items);
+        let modules = self.module_codes.iter().cloned().zip(t.modules).collect();
+        Graded { score: t.score, passed: t.passed, modules, items }
+    }
+
+    /// [`Grader::result`] without building the module map: the total, the
+    /// pass and the module subtotals in [`Grader::module_codes`] order.
+    pub fn tally(&self, paper: &Paper, items: &[Option<f64>]) -> Tally {
+        let mut modules = vec![0.0; self.module_codes.len()];
         let mut score = 0.0;
-        for (it, s) in paper.items.iter().zip(&items) {
+        for (it, s) in paper.items.iter().zip(items) {
             if let Some(s) = s {
                 score += s;
-                *modules.entry(self.module_codes[usize::from(self.module[it.item as usize])].clone()).or_default() += s;
+                modules[usize::from(self.module[it.item as usize])] += s;
             }
         }
         let complete = items.len() == paper.items.len() && items.iter().all(Option::is_some);
-        Graded { score, passed: complete.then(|| passes(self.spec, score)), modules, items }
+        Tally { score, passed: complete.then(|| passes(self.spec, score)), modules }
     }
+}
+
+/// A sheet's total, pass and module subtotals (see [`Grader::tally`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    /// Sum of the scored items.
+    pub score: f64,
+    /// Pass or fail; `None` while any position is unscored.
+    pub passed: Option<bool>,
+    /// Score per module, in [`Grader::module_codes`] order.
+    pub modules: Vec<f64>,
 }
 
 /// Encodes a sheet of responses in displayed letters, one byte per position.

@@ -1,15 +1,12 @@
-//! Batches (批次): the plan, the roster and one paper per candidate, created
-//! from a bank. The bank is stored sealed; it is decrypted only in memory.
+//! Batches (批次): the plan, the roster and one paper per candidate (created
+//! by `admin::create_batch`). The bank is stored sealed; it is decrypted only
+//! in memory.
 
 use crate::error::{Code, ExamError, Refusal};
-use crate::events::{Actor, EventKind};
-use crate::log::{EventLog, NewEvent};
 use crate::seat::{SeatRecord, Status};
-use crate::store::Store;
-use kaoshi_engine::assemble::{Assembler, Paper};
-use kaoshi_engine::seal;
+use kaoshi_engine::assemble::Paper;
 use kaoshi_engine::spec::PaperSpec;
-use kaoshi_engine::{BankHash, BankSource};
+use kaoshi_engine::BankSource;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -47,11 +44,13 @@ pub struct Batch {
     pub recheck_share: f64,
 }
 
-fn default_tolerance() -> f64 {
+/// The default marking tolerance.
+pub fn default_tolerance() -> f64 {
     0.2
 }
 
-fn default_recheck() -> f64 {
+/// The default recheck share.
+pub fn default_recheck() -> f64 {
     0.1
 }
 
@@ -91,7 +90,8 @@ pub struct RosterLine {
     pub seat: String,
 }
 
-fn invalid(message: impl Into<String>) -> ExamError {
+/// A batch that cannot be created as asked.
+pub fn invalid(message: impl Into<String>) -> ExamError {
     Refusal::invalid(Code::BatchInvalid, message).into()
 }
 
@@ -155,86 +155,8 @@ pub fn parse_time(text: &str) -> Result<i64, ExamError> {
         .map_err(|e| invalid(format!("--start `{text}`: {e} (expected RFC 3339, e.g. 2026-12-01T09:00:00+08:00)")))
 }
 
-/// Everything `create` needs.
-pub struct NewBatch<'a> {
-    /// Id.
-    pub id: &'a str,
-    /// Name.
-    pub name: &'a str,
-    /// Start (Unix ms).
-    pub start: i64,
-    /// Seed.
-    pub seed: u64,
-    /// The sealed bank file's bytes.
-    pub sealed: &'a [u8],
-    /// The opened bank.
-    pub source: &'a BankSource,
-    /// Spec to follow.
-    pub spec: &'a PaperSpec,
-    /// Exam time override, seconds.
-    pub duration_seconds: Option<i64>,
-    /// Roster.
-    pub roster: &'a [RosterLine],
-    /// Now (Unix ms).
-    pub now: i64,
-    /// Who creates it.
-    pub actor: &'a Actor,
-}
-
-/// Assembles the roster's papers (in parallel) and stores the batch; the caller commits.
-pub fn create(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<Batch, ExamError> {
-    if new.id.is_empty() || !new.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(invalid(format!("batch id `{}` may hold only a-z, 0-9 and `-`", new.id)));
-    }
-    if store.batch(new.id)?.is_some() {
-        return Err(Refusal::conflict(Code::BatchExists, format!("batch {} already exists", new.id)).into());
-    }
-    let (_, slot) =
-        seal::read_header(new.sealed).map_err(|e| invalid(format!("the bank is not a sealed bank: {e}")))?;
-    let bank = &new.source.bank;
-    let hash = BankHash::of(bank).to_hex();
-    let papers: Vec<Paper> = Assembler::new(bank, new.spec, new.seed)
-        .and_then(|a| a.batch(new.roster.len() as u64))
-        .map_err(|e| invalid(e.to_string()))?;
-    let duration_seconds = new.duration_seconds.unwrap_or(i64::from(new.spec.duration_minutes) * 60);
-    if duration_seconds <= 0 {
-        return Err(invalid("the exam duration must be positive"));
-    }
-    let batch = Batch {
-        id: new.id.to_string(),
-        name: new.name.to_string(),
-        start: new.start,
-        seed: new.seed,
-        bank_id: bank.meta.id.clone(),
-        bank_hash: hash.clone(),
-        key_id: slot.key_id,
-        spec: new.spec.clone(),
-        duration_seconds,
-        candidates: new.roster.len(),
-        created: new.now,
-        marking_tolerance: default_tolerance(),
-        recheck_share: default_recheck(),
-    };
-    store.put_sealed_bank(&hash, new.sealed)?;
-    for (paper, line) in papers.iter().zip(new.roster) {
-        store.put_paper(new.id, paper)?;
-        store.put_seat(new.id, &new_seat(line, paper.index, duration_seconds * 1000))?;
-    }
-    store.put_batch(&batch)?;
-    let detail = serde_json::json!({
-        "name": new.name, "bank": bank.meta.id, "bank_hash": hash, "seed": new.seed,
-        "papers": papers.len(), "reason": "batch create: assemble papers",
-    });
-    for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
-        log.append(
-            new.now,
-            NewEvent { actor: new.actor, kind, batch: Some(new.id), ticket: None, detail: detail.clone() },
-        )?;
-    }
-    Ok(batch)
-}
-
-fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
+/// A roster line's seat before its candidate logs in.
+pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
     SeatRecord {
         ticket: line.ticket.clone(),
         id_number: line.id_number.clone(),

@@ -4,7 +4,7 @@
 //! reads. Anything else that goes wrong is an [`ExamError::Store`] or
 //! [`ExamError::Internal`].
 
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 
 /// The family of a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -134,7 +134,7 @@ pub fn new_staff(
     password: &str,
     organisation: Option<&str>,
     relations: &[String],
-) -> Result<Staff, crate::ExamError> {
+) -> Result<Staff, crate::error::ExamError> {
     if user.trim().is_empty() {
         return Err(Refusal::invalid(Code::StaffInvalid, "a staff account needs a user name").into());
     }
@@ -144,7 +144,7 @@ pub fn new_staff(
     Ok(Staff {
         user: user.to_string(),
         role,
-        password_hash: hash_password(password).map_err(crate::ExamError::Internal)?,
+        password_hash: hash_password(password).map_err(crate::error::ExamError::Internal)?,
         organisation: organisation.map(str::to_string),
         relations: relations.to_vec(),
     })

@@ -3,7 +3,7 @@
 //! is one of `R::ROLES`.
 
 use crate::error::AppError;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use kaoshi_exam::batch::LoadedBatch;

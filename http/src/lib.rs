@@ -8,9 +8,8 @@ pub mod error;
 pub mod router;
 pub mod routes;
 pub mod serve;
+pub mod state;
 mod web;
 
 pub use router::router;
-
-/// The state every handler shares: the exam service.
-pub type AppState = std::sync::Arc<kaoshi_exam::Exam>;
+pub use state::AppState;

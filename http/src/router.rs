@@ -2,7 +2,8 @@
 //! every request passes (trace, body limit, timeout).
 
 use crate::routes::{bureau, marking, proctor, results, seat};
-use crate::{web, AppState};
+use crate::state::AppState;
+use crate::web;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;

@@ -2,6 +2,7 @@
 //! real browsers. The engine's and interop's API tests live beside their crates.
 
 mod access;
+mod architecture;
 mod audit;
 mod browser;
 mod cli;
@@ -14,6 +15,7 @@ mod marking;
 #[path = "../../engine/tests/it/minimal.rs"]
 mod minimal;
 mod qti_player;
+mod readme;
 mod serve;
 
 use std::path::{Path, PathBuf};

@@ -14,9 +14,12 @@
 //! Paper `i` depends on papers `0..i` only through pass 2, so it remains a
 //! pure function of (bank hash, spec, seed, i), whatever the batch size.
 
+use super::assembler::Assembler;
+use super::paper::{type_index, AssembleError, OptionOrder, Paper, PaperItem, TYPES};
 use super::rng::{below, keyed_rng, shuffle};
-use super::stream::Streams;
-use super::{type_index, AssembleError, Assembler, OptionOrder, Paper, PaperItem, TYPES};
+use super::stream::{self, OnDemand, Precomputed, Streams};
+use rayon::prelude::*;
+use std::collections::HashMap;
 
 const HOLE: u32 = u32::MAX;
 
@@ -68,6 +71,43 @@ impl Repairs {
 }
 
 impl Assembler<'_> {
+    /// Paper `i`. It depends on (bank hash, spec, seed, i) only; computing
+    /// it replays the repairs of papers `0..i` (cheap: only papers that need
+    /// a repair do work).
+    pub fn paper(&self, i: u64) -> Result<Paper, AssembleError> {
+        let mut streams = OnDemand { key: &self.key, cells: &self.cells, cycles: HashMap::new() };
+        let mut repairs = Repairs::new(self.bank.items.len(), self.group_home.len());
+        let mut previous: Option<Vec<u32>> = None;
+        for j in 0..=i {
+            let mut slots = self.window(j, &mut streams);
+            self.repair(j, &mut slots, previous.as_deref(), &mut streams, &mut repairs)?;
+            previous = Some(slots);
+        }
+        Ok(self.compose(i, previous.as_deref().unwrap_or_default(), &self.cell_start()))
+    }
+
+    /// Papers `0..n`: windows and composition in parallel, repairs in paper
+    /// order. Identical to calling [`Assembler::paper`] for each index.
+    pub fn batch(&self, n: u64) -> Result<Vec<Paper>, AssembleError> {
+        let lens: Vec<u64> = self
+            .cells
+            .iter()
+            .zip(&self.cell_quota)
+            .map(|(cell, &q)| if q == 0 { 0 } else { (n + 3) * u64::from(q) + 3 * cell.len as u64 })
+            .collect();
+        let flat = stream::precompute(&self.key, &self.cells, &lens);
+        let mut windows: Vec<Vec<u32>> =
+            (0..n).into_par_iter().map(|i| self.window(i, &mut Precomputed { flat: &flat })).collect();
+        let mut repairs = Repairs::new(self.bank.items.len(), self.group_home.len());
+        for i in 0..windows.len() {
+            let (done, rest) = windows.split_at_mut(i);
+            let previous = done.last().map(Vec::as_slice);
+            self.repair(i as u64, &mut rest[0], previous, &mut Precomputed { flat: &flat }, &mut repairs)?;
+        }
+        let starts = self.cell_start();
+        Ok(windows.par_iter().enumerate().map(|(i, slots)| self.compose(i as u64, slots, &starts)).collect())
+    }
+
     /// Offsets of each cell's items in a paper's slots.
     pub(crate) fn cell_start(&self) -> Vec<usize> {
         let mut start = Vec::with_capacity(self.cell_quota.len() + 1);

@@ -2,9 +2,9 @@
 //! table that meets every weight within tolerance, or every reason it cannot,
 //! naming the module, the type and how many items are missing.
 
+use super::paper::{type_index, AssembleError, TYPES};
 use super::quota::{QuotaProblem, Quotas};
 use super::stream::CellItems;
-use super::{type_index, AssembleError, TYPES};
 use crate::bank::{Bank, ItemType};
 use crate::spec::PaperSpec;
 

@@ -1,7 +1,7 @@
 //! Exposure and overlap of a batch: how evenly items are used and how much
 //! any two papers, and neighbouring papers, share.
 
-use super::Paper;
+use super::paper::Paper;
 use serde::Serialize;
 
 /// Papers up to which the largest overlap of any two papers is computed

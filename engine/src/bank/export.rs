@@ -1,7 +1,7 @@
 //! Writes a bank back as source text that parses to the same bank.
 
-use super::model::{mask_letters, option_letter, Bank, ItemBody, RubricPoint};
-use super::BankSource;
+use super::model::{mask_letters, option_letter, Bank, ItemBody, ItemType, RubricPoint};
+use super::source::BankSource;
 use crate::spec::{PaperSpec, Scoring};
 use serde::Serialize;
 use std::fmt::Write;
@@ -93,7 +93,7 @@ fn paper_toml(spec: &PaperSpec) -> String {
         let _ = writeln!(out, "type = {}", quote(s.item_type.code()));
         let _ = writeln!(out, "count = {}", s.count);
         let _ = writeln!(out, "score = {}", float(s.score));
-        if s.item_type == super::ItemType::Multiple {
+        if s.item_type == ItemType::Multiple {
             let scoring = match s.scoring {
                 Scoring::Exact => "exact",
                 Scoring::Partial => "partial",

@@ -3,6 +3,7 @@
 //! type system allows it: an item's answer lives in the variant of its type.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A question bank for one occupation at one level.
@@ -324,4 +325,20 @@ pub fn option_letter(index: usize) -> char {
 /// Renders a multiple-choice key bitmask as letters in order ("ACD").
 pub fn mask_letters(mask: u8) -> String {
     (0..8).filter(|i| mask & (1 << i) != 0).map(option_letter).collect()
+}
+
+impl Bank {
+    /// Index of the module each point belongs to.
+    pub fn point_modules(&self) -> HashMap<&str, usize> {
+        self.modules
+            .iter()
+            .enumerate()
+            .flat_map(|(m, module)| module.points.iter().map(move |p| (p.code.as_str(), m)))
+            .collect()
+    }
+
+    /// Items that may be drawn.
+    pub fn active_items(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| i.status == Status::Active)
+    }
 }

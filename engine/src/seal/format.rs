@@ -14,8 +14,9 @@
 //! body and the wrapped key, so it cannot change unnoticed; the key slot sits
 //! outside it so `rekey` can replace the slot and keep the body.
 
-use super::key::{Argon2Params, KeyId};
-use super::SealError;
+use super::error::SealError;
+use super::key::Argon2Params;
+use super::key_id::KeyId;
 use serde::{Deserialize, Serialize};
 
 /// First bytes of every sealed bank.

@@ -1,6 +1,7 @@
 //! Between the service's records and the frozen v1 archive records.
 
-use super::{check_indices, invalid, v1, Result};
+use super::error::{invalid, Result};
+use super::v1;
 use crate::batch::Batch;
 use crate::events::Event;
 use crate::marking::MarkingRecord;
@@ -219,4 +220,34 @@ pub(super) fn event(e: &Event) -> v1::FullEvent {
         prev: e.prev.clone(),
         hash: e.hash.clone(),
     }
+}
+
+/// Checks that a paper's positions exist in the bank and the spec.
+fn check_indices(bank: &Bank, spec: &PaperSpec, paper: &v1::Paper) -> Result<()> {
+    for (pos, it) in paper.items.iter().enumerate() {
+        let item = bank.items.get(it.item as usize).ok_or_else(|| {
+            invalid(format!("paper {} position {pos}: item {} is not in the bank", paper.index, it.item))
+        })?;
+        let section = spec.sections.get(usize::from(it.section)).ok_or_else(|| {
+            invalid(format!("paper {} position {pos}: section {} is not in the spec", paper.index, it.section))
+        })?;
+        if item.item_type() != section.item_type {
+            return Err(invalid(format!(
+                "paper {} position {pos}: a {} item in a {} section",
+                paper.index,
+                item.item_type(),
+                section.item_type
+            )));
+        }
+        let order = it.option_order.order.get(..usize::from(it.option_order.len)).unwrap_or_default();
+        let mut sorted = order.to_vec();
+        sorted.sort_unstable();
+        if sorted != (0..item.options().len() as u8).collect::<Vec<_>>() {
+            return Err(invalid(format!(
+                "paper {} position {pos}: the option order is not a permutation",
+                paper.index
+            )));
+        }
+    }
+    Ok(())
 }

@@ -12,14 +12,16 @@
 //! its lines (each with its newline) and `archive_hash` covers every line
 //! before the manifest.
 
+mod convert;
+mod error;
 pub mod v1;
 
-mod convert;
+pub use error::ArchiveError;
+use error::{invalid, Result};
 
 use crate::events::{body_hash, body_hash_of, chain_hash, Event};
 use crate::results::{differences, sheet_scores};
 use crate::store::Store;
-use kaoshi_engine::bank::Bank;
 use kaoshi_engine::grade::Grader;
 use kaoshi_engine::seal::{self, Unlock};
 use serde::de::DeserializeOwned;
@@ -34,26 +36,6 @@ pub const VERSION: u32 = 1;
 /// Sections, in file order.
 pub const SECTIONS: [&str; 9] =
     ["batch", "bank", "seat", "paper", "answer", "marking", "publication", "event", "checkpoint"];
-
-/// What can go wrong exporting or verifying.
-#[derive(Debug, thiserror::Error)]
-pub enum ArchiveError {
-    /// The file does not verify (or is not an archive).
-    #[error("{0}")]
-    Invalid(String),
-    /// The batch to export does not exist or is incomplete.
-    #[error("{0}")]
-    Missing(String),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-}
-
-fn invalid(message: impl Into<String>) -> ArchiveError {
-    ArchiveError::Invalid(message.into())
-}
-
-type Result<T> = std::result::Result<T, ArchiveError>;
 
 fn record<T: Serialize>(section: &'static str, data: &T) -> Result<(&'static str, Value)> {
     Ok((section, serde_json::to_value(data).map_err(|e| invalid(format!("cannot encode a {section} record: {e}")))?))
@@ -351,34 +333,4 @@ fn regrade(batch: &v1::Batch, data: &Sections, unlock: &Unlock<'_>) -> Result<us
         sheets += 1;
     }
     Ok(sheets)
-}
-
-/// Checks that a paper's positions exist in the bank and the spec.
-fn check_indices(bank: &Bank, spec: &kaoshi_engine::PaperSpec, paper: &v1::Paper) -> Result<()> {
-    for (pos, it) in paper.items.iter().enumerate() {
-        let item = bank.items.get(it.item as usize).ok_or_else(|| {
-            invalid(format!("paper {} position {pos}: item {} is not in the bank", paper.index, it.item))
-        })?;
-        let section = spec.sections.get(usize::from(it.section)).ok_or_else(|| {
-            invalid(format!("paper {} position {pos}: section {} is not in the spec", paper.index, it.section))
-        })?;
-        if item.item_type() != section.item_type {
-            return Err(invalid(format!(
-                "paper {} position {pos}: a {} item in a {} section",
-                paper.index,
-                item.item_type(),
-                section.item_type
-            )));
-        }
-        let order = it.option_order.order.get(..usize::from(it.option_order.len)).unwrap_or_default();
-        let mut sorted = order.to_vec();
-        sorted.sort_unstable();
-        if sorted != (0..item.options().len() as u8).collect::<Vec<_>>() {
-            return Err(invalid(format!(
-                "paper {} position {pos}: the option order is not a permutation",
-                paper.index
-            )));
-        }
-    }
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Registrations, certificate-upload records and the bureau's metrics.
 
-use super::Exam;
+use super::core::Exam;
 use crate::error::{Code, Refusal, Result};
 use crate::events::{Actor, EventKind};
 use crate::metrics::{compute, BatchFacts, Metrics, Registration};

@@ -1,7 +1,7 @@
 //! What a candidate's seat does: log in, read its status, open the paper,
 //! save answers, hand in. A seat session reaches only its own seat.
 
-use super::Exam;
+use super::core::Exam;
 use crate::answers::SavedAnswer;
 use crate::batch::LoadedBatch;
 use crate::error::{Code, Kind, Refusal, Result};

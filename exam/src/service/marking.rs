@@ -2,7 +2,7 @@
 //! stem, the response, the reference answer and the rubric — never the
 //! candidate or another mark.
 
-use super::Exam;
+use super::core::Exam;
 use crate::batch::LoadedBatch;
 use crate::error::{Code, ExamError, Refusal, Result};
 use crate::events::{Actor, EventKind};

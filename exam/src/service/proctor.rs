@@ -1,6 +1,6 @@
 //! Staff login and what a proctor does: the seat list and the actions on a seat.
 
-use super::Exam;
+use super::core::Exam;
 use crate::batch::LoadedBatch;
 use crate::error::{Code, Refusal, Result};
 use crate::events::{Actor, EventKind};

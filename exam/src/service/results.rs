@@ -1,6 +1,6 @@
 //! Score totalling, publication, appeals, exports and the archive.
 
-use super::Exam;
+use super::core::Exam;
 use crate::error::{Code, Refusal, Result};
 use crate::events::{Actor, EventKind};
 use crate::exports::{item_stats, result_tables, Table};
@@ -144,7 +144,7 @@ impl Exam {
         self.batch(id)?;
         self.event(&Actor::Staff(user.to_string()), EventKind::Export, Some(id), None, json!({"file": "archive"}))?;
         let bytes = crate::archive::export(&self.store, id, self.now())
-            .map_err(|e| crate::ExamError::Internal(format!("archive of {id}: {e}")))?;
+            .map_err(|e| crate::error::ExamError::Internal(format!("archive of {id}: {e}")))?;
         self.commit().await?;
         Ok(ExportFile { name: format!("{id}.kar"), mime: "application/x-ndjson", bytes })
     }

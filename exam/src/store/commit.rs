@@ -2,7 +2,7 @@
 //! by a flush that started after its writes; a caller with nothing written
 //! since the last flush is not made to wait at all.
 
-use super::StoreError;
+use super::error::StoreError;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};

@@ -5,7 +5,10 @@
 //! the caller's writes, many waiters sharing one flush (group commit).
 
 mod commit;
+pub mod error;
 mod keys;
+
+pub use error::StoreError;
 
 use crate::answers::SavedAnswer;
 use crate::batch::Batch;
@@ -19,51 +22,8 @@ use commit::{Committer, Progress};
 use kaoshi_engine::assemble::Paper;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-
-/// What storage can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The data directory cannot be created.
-    #[error("cannot create data directory {dir}: {source}")]
-    Dir {
-        /// Directory.
-        dir: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// sled refused to open (most often: another process holds it).
-    #[error("cannot open the store in {dir} (is another kaoshi using it?): {source}")]
-    Open {
-        /// Directory.
-        dir: PathBuf,
-        /// Cause.
-        source: sled::Error,
-    },
-    /// sled failed.
-    #[error("storage: {0}")]
-    Sled(#[from] sled::Error),
-    /// A stored record does not decode.
-    #[error("corrupt record {tree}/{key}: {detail}")]
-    Corrupt {
-        /// Tree.
-        tree: &'static str,
-        /// Key (printable form).
-        key: String,
-        /// What is wrong.
-        detail: String,
-    },
-    /// A record does not encode.
-    #[error("cannot encode a record: {0}")]
-    Encode(#[from] serde_json::Error),
-    /// The flush failed.
-    #[error("flush failed: {0}")]
-    Flush(String),
-    /// The commit task is gone.
-    #[error("the commit task has stopped")]
-    CommitStopped,
-}
 
 type Result<T> = std::result::Result<T, StoreError>;
 

@@ -2,7 +2,7 @@
 
 use crate::auth::{Admins, Auditors, Staff};
 use crate::error::ApiResult;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use kaoshi_exam::metrics::{Metrics, Registration};

@@ -4,7 +4,7 @@
 
 use crate::auth::{Leaders, Markers, Staff};
 use crate::error::ApiResult;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use kaoshi_engine::bank::ItemBody;

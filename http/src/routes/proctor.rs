@@ -3,7 +3,7 @@
 
 use crate::auth::{AnyStaff, Proctors, Staff, StreamStaff};
 use crate::error::ApiResult;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;

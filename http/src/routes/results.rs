@@ -2,7 +2,7 @@
 
 use crate::auth::{Admins, Archivists, Readers, Staff};
 use crate::error::ApiResult;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -3,7 +3,7 @@
 
 use crate::auth::Candidate;
 use crate::error::ApiResult;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::Json;
 use kaoshi_engine::bank::ItemBody;

@@ -12,7 +12,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use kaoshi_engine::seal::{self, Kek, Lock};
 use kaoshi_exam::admin::add_staff;
-use kaoshi_exam::batch::{self, NewBatch, RosterLine};
+use kaoshi_exam::admin::{create_batch, NewBatch};
+use kaoshi_exam::batch::RosterLine;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::demo::sample_bank;
 use kaoshi_exam::events::Actor;
@@ -150,7 +151,7 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
         })
         .collect();
     let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
-    batch::create(
+    create_batch(
         &store,
         &log,
         NewBatch {

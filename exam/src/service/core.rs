@@ -1,0 +1,349 @@
+//! The service itself: state, sessions, the seat-change path, commit, the timer.
+
+use crate::batch::{Batch, LoadedBatch};
+use crate::clock::Clock;
+use crate::error::{Code, ExamError, Kind, Refusal, Result};
+use crate::events::{Actor, EventKind};
+use crate::log::{EventLog, NewEvent};
+use crate::seat::{Action, Change, SeatRecord};
+use crate::staff::{token_hash, Role, Session};
+use crate::store::Store;
+use kaoshi_engine::assemble::Paper;
+use kaoshi_engine::seal::{self, Unlock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+/// A staff member's session, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSession {
+    /// User name.
+    pub user: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// The exam service.
+pub struct Exam {
+    pub(super) store: Store,
+    pub(super) log: EventLog,
+    clock: Arc<dyn Clock>,
+    batches: RwLock<HashMap<String, Arc<LoadedBatch>>>,
+    locks: Vec<tokio::sync::Mutex<()>>,
+    failures: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+/// A batch whose bank could not be opened at start.
+fn bank_missing(batch: &Batch) -> ExamError {
+    ExamError::Internal(format!("batch {}: its sealed bank is missing from the store", batch.id))
+}
+
+impl Exam {
+    /// Opens every batch's bank with `unlock` (each open is on the ledger);
+    /// a batch whose bank does not open is an error.
+    pub fn load(store: Store, clock: Arc<dyn Clock>, unlock: Option<&Unlock<'_>>) -> Result<Exam> {
+        let log = EventLog::open(store.clone())?;
+        let mut batches = HashMap::new();
+        for batch in store.batches()? {
+            let sealed = store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
+            let unlock = unlock.ok_or_else(|| {
+                ExamError::Internal(format!(
+                    "batch {} needs the key {} of bank {}: give --key-file or --passphrase-env",
+                    batch.id, batch.key_id, batch.bank_id
+                ))
+            })?;
+            let source = seal::open(&sealed, unlock).map_err(|e| {
+                ExamError::Internal(format!("batch {}: cannot open bank {}: {e}", batch.id, batch.bank_id))
+            })?;
+            let papers: Vec<Paper> = store.papers(&batch.id)?;
+            log.append(
+                clock.now_ms(),
+                NewEvent {
+                    actor: &Actor::System,
+                    kind: EventKind::BankOpen,
+                    batch: Some(&batch.id),
+                    ticket: None,
+                    detail: serde_json::json!({"bank": batch.bank_id, "bank_hash": batch.bank_hash, "reason": "serve: deliver papers"}),
+                },
+            )?;
+            batches.insert(batch.id.clone(), Arc::new(LoadedBatch { batch, source, papers }));
+        }
+        Ok(Exam {
+            store,
+            log,
+            clock,
+            batches: RwLock::new(batches),
+            locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
+            failures: Mutex::default(),
+        })
+    }
+
+    /// Now, by the exam clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The store (for exports of whole data directories and tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Waits until everything written so far is durable: the one place an
+    /// acknowledgement waits for the disk.
+    pub async fn commit(&self) -> Result<()> {
+        self.store.commit().await.map_err(|e| {
+            tracing::error!(error = %e, "commit failed: the change is not acknowledged");
+            ExamError::from(e)
+        })
+    }
+
+    /// Serialises changes to one seat (and its marking records).
+    pub(super) async fn lock_seat(&self, batch: &str, ticket: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let h = blake3::hash(format!("{batch}/{ticket}").as_bytes());
+        self.locks[usize::from(h.as_bytes()[0])].lock().await
+    }
+
+    pub(super) fn batch_map(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<LoadedBatch>>> {
+        self.batches.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A batch by id.
+    pub fn batch(&self, id: &str) -> Result<Arc<LoadedBatch>> {
+        self.batch_map()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Refusal::not_found(Code::BatchNotFound, format!("batch {id}")).into())
+    }
+
+    /// Every open batch, by id.
+    pub fn batches(&self) -> Vec<Arc<LoadedBatch>> {
+        let mut list: Vec<_> = self.batch_map().values().cloned().collect();
+        list.sort_by(|a, b| a.batch.id.cmp(&b.batch.id));
+        list
+    }
+
+    /// A seat record.
+    pub fn seat(&self, batch: &str, ticket: &str) -> Result<SeatRecord> {
+        self.store
+            .seat(batch, ticket)?
+            .ok_or_else(|| Refusal::not_found(Code::SeatNotFound, format!("seat {ticket} in batch {batch}")).into())
+    }
+
+    /// A seat's saved responses by paper position.
+    pub fn responses(&self, batch: &LoadedBatch, seat: &SeatRecord) -> Result<Vec<Option<String>>> {
+        let len = batch.papers.get(seat.paper as usize).map_or(0, |p| p.items.len());
+        Ok(crate::answers::by_position(len, self.store.answers_of(&batch.batch.id, &seat.ticket)?))
+    }
+
+    /// Appends an event now (the caller commits).
+    pub(super) fn event(
+        &self,
+        actor: &Actor,
+        kind: EventKind,
+        batch: Option<&str>,
+        ticket: Option<&str>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.log.append(self.now(), NewEvent { actor, kind, batch, ticket, detail })?;
+        Ok(())
+    }
+
+    /// Stores what an action did to a seat: the record, a revoked session,
+    /// the event, and for a hand-in the grading, marking records and the
+    /// `submit` event. The caller holds the seat lock and commits.
+    pub(super) fn settle_change(&self, batch: &LoadedBatch, actor: &Actor, change: &mut Change) -> Result<()> {
+        let id = &batch.batch.id;
+        if let Some(old) = &change.revoked {
+            self.store.remove_session(old)?;
+        }
+        if let Some(reason) = change.handed_in.clone() {
+            self.hand_in_result(batch, &mut change.seat)?;
+            self.store.put_seat(id, &change.seat)?;
+            let score = change.seat.result.as_ref().map(|r| r.score);
+            for record in crate::marking::records_for(batch, &change.seat) {
+                if self.store.marking(id, &record.ticket, record.pos)?.is_none() {
+                    self.store.put_marking(id, &record)?;
+                }
+            }
+            self.event(
+                actor,
+                EventKind::Submit,
+                Some(id),
+                Some(&change.seat.ticket),
+                serde_json::json!({"reason": reason, "objective_score": score}),
+            )?;
+        } else {
+            self.store.put_seat(id, &change.seat)?;
+        }
+        if let Some((kind, detail)) = change.event.take() {
+            self.event(actor, kind, Some(id), Some(&change.seat.ticket), detail)?;
+        }
+        Ok(())
+    }
+
+    /// Grades a handed-in seat's acknowledged answers (objective items; short
+    /// items wait for their marks).
+    pub(super) fn hand_in_result(&self, batch: &LoadedBatch, seat: &mut SeatRecord) -> Result<()> {
+        let responses = self.responses(batch, seat)?;
+        seat.result = batch.papers.get(seat.paper as usize).and_then(|paper| {
+            let bank = &batch.source.bank;
+            let grader = kaoshi_engine::grade::Grader::new(bank, &batch.batch.spec);
+            crate::results::sheet_scores(&grader, bank, paper, &responses, |_| None)
+                .ok()
+                .map(|items| grader.result(paper, items))
+        });
+        Ok(())
+    }
+
+    /// Applies `action` to a seat, stores and logs the change; the caller holds the lock and commits.
+    pub(super) fn apply(
+        &self,
+        batch: &LoadedBatch,
+        seat: &SeatRecord,
+        action: &Action,
+        actor: &Actor,
+    ) -> Result<SeatRecord> {
+        let mut change = seat.apply(action, self.now())?;
+        self.settle_change(batch, actor, &mut change)?;
+        Ok(change.seat)
+    }
+
+    /// The seat of a seat token; older tokens of the seat are void.
+    pub fn seat_session(&self, token: Option<&str>) -> Result<(Arc<LoadedBatch>, String)> {
+        let token = token.ok_or_else(Refusal::unauthorized)?;
+        let hash = token_hash(token);
+        match self.store.session(&hash)? {
+            Some(Session::Seat { batch, ticket }) => {
+                let loaded = self.batch(&batch)?;
+                let seat = self.seat(&batch, &ticket)?;
+                if seat.session.as_deref() != Some(hash.as_str()) {
+                    return Err(Refusal::unauthorized().into());
+                }
+                Ok((loaded, ticket))
+            }
+            Some(Session::Staff { expires, .. }) if expires < self.now() => Err(Refusal::unauthorized().into()),
+            Some(Session::Staff { .. }) => {
+                Err(Refusal::forbidden(Code::StaffTokenAtSeat, "a staff token cannot act as a seat").into())
+            }
+            None => Err(Refusal::unauthorized().into()),
+        }
+    }
+
+    /// The staff member of a token, if their role is one of `allowed`.
+    pub fn staff_session(&self, token: Option<&str>, allowed: &[Role]) -> Result<StaffSession> {
+        let token = token.ok_or_else(Refusal::unauthorized)?;
+        match self.store.session(&token_hash(token))? {
+            Some(Session::Staff { user, role, expires }) => {
+                if expires < self.now() {
+                    return Err(Refusal::unauthorized().into());
+                }
+                if !allowed.contains(&role) {
+                    return Err(Refusal::forbidden(Code::WrongRole, format!("role {role} cannot do this")).into());
+                }
+                Ok(StaffSession { user, role })
+            }
+            Some(Session::Seat { .. }) => {
+                Err(Refusal::forbidden(Code::SeatTokenAtStaff, "a seat token cannot use the staff API").into())
+            }
+            None => Err(Refusal::unauthorized().into()),
+        }
+    }
+
+    /// Counts a failed login for `key` (a ticket, a user or an address);
+    /// refused once `limit` failures were counted this minute.
+    pub(super) fn check_failures(&self, key: &str, failed: bool) -> Result<()> {
+        let limit: u32 = if key.starts_with("ip:") { 30 } else { 10 };
+        let minute = self.now() / 60_000;
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = map.entry(key.to_string()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        if entry.1 >= limit {
+            return Err(Refusal::new(
+                Kind::TooMany,
+                Code::LoginTooMany,
+                "too many failed logins: wait a minute or ask a proctor",
+            )
+            .into());
+        }
+        if failed {
+            entry.1 += 1;
+        }
+        Ok(())
+    }
+
+    /// After a restart: seats whose clock was running are paused with the
+    /// time up to the last heartbeat charged, so an outage costs nobody exam
+    /// time. Returns how many were paused.
+    pub fn recover_after_restart(&self) -> Result<usize> {
+        let last_alive = self.store.last_alive()?.unwrap_or_else(|| self.now());
+        let mut paused = 0;
+        for batch in self.batches() {
+            for seat in self.store.seats(&batch.batch.id)? {
+                if seat.running_since.is_some() {
+                    self.apply(&batch, &seat, &Action::Recover { last_alive }, &Actor::System)?;
+                    paused += 1;
+                }
+            }
+        }
+        self.store.flush()?;
+        Ok(paused)
+    }
+
+    /// One second of background work: the heartbeat, a checkpoint of the
+    /// chain head every `checkpoint_every` ticks, and hand-in of seats whose
+    /// time is up. Errors are logged, never dropped.
+    pub async fn tick(&self, n: u64, checkpoint_every: u64) {
+        if let Err(e) = self.store.put_last_alive(self.now()) {
+            tracing::error!(error = %e, "timer: cannot record the heartbeat");
+        }
+        if checkpoint_every > 0 && n % checkpoint_every == 0 {
+            // A checkpoint of the chain head a minute, for outsiders to hold.
+            if let Err(e) = self.log.checkpoint(self.now()) {
+                tracing::error!(error = %e, "timer: cannot take a checkpoint");
+            }
+        }
+        for batch in self.batches() {
+            let id = &batch.batch.id;
+            let seats = match self.store.seats(id) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(batch = %id, error = %e, "timer: cannot read the seats");
+                    continue;
+                }
+            };
+            for seat in seats.into_iter().filter(|s| s.time_is_up(self.now())) {
+                if let Err(e) = self.expire(&batch, &seat.ticket).await {
+                    tracing::error!(batch = %id, ticket = %seat.ticket, error = %e, "timer: cannot hand in at time-out");
+                }
+            }
+        }
+    }
+
+    async fn expire(&self, batch: &LoadedBatch, ticket: &str) -> Result<()> {
+        let guard = self.lock_seat(&batch.batch.id, ticket).await;
+        let fresh = self.seat(&batch.batch.id, ticket)?;
+        if fresh.time_is_up(self.now()) {
+            self.apply(batch, &fresh, &Action::Expire, &Actor::Timer)?;
+        }
+        drop(guard);
+        self.commit().await
+    }
+
+    /// Runs [`Exam::tick`] every second, a checkpoint every minute, until the runtime stops.
+    pub async fn run_timer(self: Arc<Self>) {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        let mut n: u64 = 0;
+        loop {
+            every.tick().await;
+            n += 1;
+            self.tick(n, 60).await;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! A candidate's saves through the API: sequence numbers, replays, bad
+//! positions and letters, another machine's login, hand-in.
+
+use super::{Room, T0};
+use axum::http::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn saves_are_ordered_replayed_and_checked() {
+    let room = Room::new(2, 3600);
+    room.clock.set(T0);
+    let p = room.staff("p1").await;
+    let (token, paper) = room.sit(&p, 0).await;
+    let pos = paper["items"].as_array().expect("items").iter().position(|i| i["type"] == "single").expect("single");
+    let save = |seq: u64, response: &str| {
+        let body = json!({"response": response, "seq": seq});
+        let room = &room;
+        let token = token.clone();
+        async move { room.call("PUT", &format!("/api/seat/answers/{pos}"), Some(&token), Some(body)).await }
+    };
+    assert_eq!(save(1, "B").await.0, StatusCode::OK);
+    let (code, body) = save(1, "B").await;
+    assert_eq!((code, body["replay"].as_bool()), (StatusCode::OK, Some(true)), "a replay is acknowledged again");
+    let (code, body) = save(1, "C").await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("save.stale")));
+    let (code, body) = save(2, "Z").await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("save.response")));
+    assert_eq!(save(5, "D").await.0, StatusCode::OK);
+    assert_eq!(save(4, "A").await.0, StatusCode::CONFLICT, "an older seq never overwrites a newer save");
+    let (code, body) =
+        room.call("PUT", "/api/seat/answers/999", Some(&token), Some(json!({"response": "A", "seq": 9}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("save.position")));
+
+    // Another machine: the old token is void, answers and time stay.
+    room.clock.advance(30_000);
+    let token2 = room.seat_login(0).await;
+    assert_eq!(room.call("GET", "/api/seat/answers", Some(&token), None).await.0, StatusCode::UNAUTHORIZED);
+    room.clock.advance(120_000);
+    let (_, waiting) = room.call("GET", "/api/seat/status", Some(&token2), None).await;
+    assert_eq!(waiting["status"], "awaiting_identity", "the waiting page polls its status");
+    assert_eq!(room.act(&p, 0, "approve", json!({})).await.1["status"], "answering");
+    let (_, saved) = room.call("GET", "/api/seat/answers", Some(&token2), None).await;
+    assert_eq!((saved["last_seq"].as_u64(), saved["answers"][0]["response"].as_str()), (Some(5), Some("D")));
+    assert_eq!(saved["remaining_seconds"], 3570, "the re-login pause is not charged");
+
+    let (code, body) = room.call("POST", "/api/seat/submit", Some(&token2), None).await;
+    assert_eq!((code, body["status"].as_str()), (StatusCode::OK, Some("submitted")));
+    let (code, _) = room
+        .call("PUT", &format!("/api/seat/answers/{pos}"), Some(&token2), Some(json!({"response": "A", "seq": 6})))
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn errors_carry_a_stable_code_and_500s_say_nothing_inside() {
+    let room = Room::new(1, 3600);
+    let (code, body) =
+        room.call("POST", "/api/seat/login", None, Some(json!({"ticket": "T0000", "id_number": "wrong"}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("login.wrong")));
+    let (code, body) = room.call("GET", "/api/seat/paper", None, None).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unauthorized")));
+    let p = room.staff("p1").await;
+    let (code, body) = room.call("GET", "/api/admin/batches/b/totals", Some(&p), None).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.role")));
+    let (code, body) = room.call("GET", "/api/proctor/batches/nope/seats", Some(&p), None).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("batch.not_found")));
+}
