@@ -67,7 +67,8 @@ fn create(a: CreateArgs) -> Result<()> {
     let clock = SystemClock::new();
     let start = batch::parse_time(&a.start)?;
     let text = std::fs::read_to_string(&a.roster).with_context(|| format!("cannot read {}", a.roster.display()))?;
-    let roster = batch::parse_roster(&text, &a.roster.display().to_string())?;
+    let today = chrono::Utc::now().with_timezone(&kaoshi_exam::results::china()).date_naive();
+    let roster = batch::parse_roster(&text, &a.roster.display().to_string(), today)?;
     let secret = a.key.require("storing a bank for a batch")?;
     let store = Store::open(&a.data)?;
     let log = EventLog::open(store.clone())?;

@@ -184,12 +184,16 @@ impl ResponseMarking {
         Ok(())
     }
 
-    /// A recheck (复核): confirms the score, or changes it with a reason.
+    /// A recheck (复核): confirms the score (whatever it is: the mean of two
+    /// marks may be 9.25), or changes it — in 0.5 steps, with a reason.
     pub fn recheck(&mut self, by: &str, score: f64, reason: &str, at: i64) -> Result<(), MarkError> {
         let current = self.final_score().ok_or(MarkError::NotFinal)?;
-        check_score(score, self.max_score)?;
-        if (score - current).abs() > 1e-9 && reason.trim().is_empty() {
-            return Err(MarkError::ReasonRequired);
+        let confirms = (score - current).abs() <= 1e-9;
+        if !confirms {
+            check_score(score, self.max_score)?;
+            if reason.trim().is_empty() {
+                return Err(MarkError::ReasonRequired);
+            }
         }
         self.rechecks.push(Decision { by: by.to_string(), score, reason: reason.to_string(), at });
         Ok(())
@@ -323,6 +327,20 @@ mod tests {
         r.recheck("leader", 5.0, "第3要点未答到", 0).expect("change with reason");
         assert_eq!(r.final_score(), Some(5.0));
         assert!(!r.needs_recheck(true));
+    }
+
+    #[test]
+    fn a_recheck_confirms_an_averaged_score_and_changes_only_in_half_points() {
+        let mut r = ResponseMarking::new(10.0, 2.0);
+        for (m, s) in [("a", 10.0), ("b", 7.0), ("c", 8.5)] {
+            r.add_mark(m, s, 0).expect("mark");
+        }
+        assert_eq!(r.final_score(), Some(9.25), "the closest pair 10 and 8.5");
+        r.recheck("leader", 9.25, "", 0).expect("confirming keeps 9.25");
+        assert_eq!(r.final_score(), Some(9.25));
+        assert_eq!(r.recheck("leader", 9.3, "改分", 0), Err(MarkError::Granularity(9.3)));
+        r.recheck("leader", 9.5, "第2要点完整", 0).expect("a change in 0.5 steps");
+        assert_eq!(r.final_score(), Some(9.5));
     }
 
     #[test]

@@ -85,13 +85,24 @@ pub struct NewBatch<'a> {
 /// Assembles the roster's papers (in parallel) and stores the batch; the caller commits.
 pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<Batch> {
     if new.id.is_empty() || !new.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(invalid(format!("batch id `{}` may hold only a-z, 0-9 and `-`", new.id)));
+        return Err(invalid(format!("批次编号 `{}` 只能由 a-z、0-9 和 `-` 组成", new.id)));
     }
     if store.batch(new.id)?.is_some() {
-        return Err(Refusal::conflict(Code::BatchExists, format!("batch {} already exists", new.id)).into());
+        return Err(Refusal::conflict(Code::BatchExists, format!("批次 {} 已存在", new.id)).into());
     }
-    let (_, slot) =
-        seal::read_header(new.sealed).map_err(|e| invalid(format!("the bank is not a sealed bank: {e}")))?;
+    // A ticket names one candidate in the whole data directory: a login finds its batch by it.
+    let mut taken = Vec::new();
+    for other in store.batches()? {
+        for (line, r) in new.roster.iter().enumerate() {
+            if store.seat(&other.id, &r.ticket)?.is_some() {
+                taken.push(format!("名单第 {} 行：准考证号 {} 已在批次 {} 中使用", line + 2, r.ticket, other.id));
+            }
+        }
+    }
+    if !taken.is_empty() {
+        return Err(Refusal::conflict(Code::TicketInUse, taken.join("；")).into());
+    }
+    let (_, slot) = seal::read_header(new.sealed).map_err(|e| invalid(format!("题库文件不是加密题库：{e}")))?;
     let bank = &new.source.bank;
     let hash = BankHash::of(bank).to_hex();
     let papers: Vec<Paper> = Assembler::new(bank, new.spec, new.seed)
@@ -99,7 +110,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         .map_err(|e| invalid(e.to_string()))?;
     let duration_seconds = new.duration_seconds.unwrap_or(i64::from(new.spec.duration_minutes) * 60);
     if duration_seconds <= 0 {
-        return Err(invalid("the exam duration must be positive"));
+        return Err(invalid("考试时长必须大于 0"));
     }
     let batch = Batch {
         id: new.id.to_string(),
@@ -115,6 +126,8 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         created: new.now,
         marking_tolerance: default_tolerance(),
         recheck_share: default_recheck(),
+        max_extension_seconds: None,
+        code_secret: Some(new_secret()),
     };
     store.put_sealed_bank(&hash, new.sealed)?;
     for (paper, line) in papers.iter().zip(new.roster) {
@@ -133,4 +146,12 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         )?;
     }
     Ok(batch)
+}
+
+/// A new random secret (hex) for a batch's anonymous response codes.
+pub fn new_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }

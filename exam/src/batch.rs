@@ -42,6 +42,21 @@ pub struct Batch {
     /// Share of final marks sampled for recheck besides every arbitrated one (default 0.1).
     #[serde(default = "default_recheck")]
     pub recheck_share: f64,
+    /// Most extra time one seat may be given in all, seconds (default: the
+    /// exam's duration).
+    #[serde(default)]
+    pub max_extension_seconds: Option<i64>,
+    /// The batch's secret for anonymous response codes (hex); it never leaves
+    /// the server (archives do not carry it).
+    #[serde(default)]
+    pub code_secret: Option<String>,
+}
+
+impl Batch {
+    /// Most extra time one seat may be given in all, ms.
+    pub fn extension_cap_ms(&self) -> i64 {
+        self.max_extension_seconds.unwrap_or(self.duration_seconds) * 1000
+    }
 }
 
 /// The default marking tolerance.
@@ -73,13 +88,15 @@ impl LoadedBatch {
     }
 }
 
-/// One roster line (roster.csv: ticket,id_number,name,organisation,room,seat).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// One roster line (roster.csv: ticket,id_number,name,organisation,room,seat[,id_type]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct RosterLine {
     /// 准考证号.
     pub ticket: String,
-    /// 身份证件号.
+    /// 身份证件号 (normalised: a 居民身份证's check `x` upper-cased).
     pub id_number: String,
+    /// 证件类型 (居民身份证 unless the roster has an `id_type` column).
+    pub id_type: String,
     /// 姓名.
     pub name: String,
     /// 单位.
@@ -95,55 +112,93 @@ pub fn invalid(message: impl Into<String>) -> ExamError {
     Refusal::invalid(Code::BatchInvalid, message).into()
 }
 
-/// Parses roster.csv, naming the line of every problem.
-pub fn parse_roster(text: &str, file: &str) -> Result<Vec<RosterLine>, ExamError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| invalid(format!("{file}: cannot read the header line: {e}")))?.clone();
-    let expected = ["ticket", "id_number", "name", "organisation", "room", "seat"];
-    if headers.iter().collect::<Vec<_>>() != expected {
-        return Err(invalid(format!("{file} line 1: the header must be `{}`", expected.join(","))));
+/// The roster's columns: the six required ones, then the optional ones.
+pub const ROSTER_COLUMNS: [&str; 7] = ["ticket", "id_number", "name", "organisation", "room", "seat", "id_type"];
+
+/// Parses roster.csv, naming the line of every problem: empty fields,
+/// duplicate tickets, a seat taken twice, identity numbers that are not
+/// well formed (a 居民身份证 number is checked in full; `today` bounds birth
+/// dates). Columns may come in any order; `id_type` is optional.
+pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<Vec<RosterLine>, ExamError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| invalid(format!("{file} 第 1 行：无法读取表头：{e}")))?.clone();
+    let mut column = [None; 7];
+    for (k, h) in headers.iter().enumerate() {
+        match ROSTER_COLUMNS.iter().position(|c| *c == h) {
+            Some(c) if column[c].is_none() => column[c] = Some(k),
+            Some(_) => return Err(invalid(format!("{file} 第 1 行：列 `{h}` 重复"))),
+            None => {
+                return Err(invalid(format!(
+                    "{file} 第 1 行：不认识的列 `{h}`（表头须为 {}，可加 id_type）",
+                    ROSTER_COLUMNS[..6].join(",")
+                )))
+            }
+        }
+    }
+    if let Some(missing) = ROSTER_COLUMNS[..6].iter().zip(&column).find(|(_, c)| c.is_none()).map(|(n, _)| n) {
+        return Err(invalid(format!(
+            "{file} 第 1 行：缺少列 `{missing}`（表头须为 {}，可加 id_type）",
+            ROSTER_COLUMNS[..6].join(",")
+        )));
     }
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut tickets = HashSet::new();
     let mut places = HashSet::new();
-    for (i, record) in reader.deserialize::<RosterLine>().enumerate() {
+    for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        match record {
-            Err(e) => problems.push(format!("{file} line {line}: {e}")),
-            Ok(r) => {
-                for (field, value) in [
-                    ("ticket", &r.ticket),
-                    ("id_number", &r.id_number),
-                    ("name", &r.name),
-                    ("room", &r.room),
-                    ("seat", &r.seat),
-                ] {
-                    if value.is_empty() {
-                        problems.push(format!("{file} line {line}, field `{field}`: must not be empty"));
-                    }
-                }
-                if r.ticket.contains('/') {
-                    problems.push(format!("{file} line {line}, field `ticket`: must not contain `/`"));
-                }
-                if !tickets.insert(r.ticket.clone()) {
-                    problems.push(format!("{file} line {line}, field `ticket`: duplicate ticket {}", r.ticket));
-                }
-                if !places.insert((r.room.clone(), r.seat.clone())) {
-                    problems.push(format!(
-                        "{file} line {line}, field `seat`: room {} seat {} is taken twice",
-                        r.room, r.seat
-                    ));
-                }
-                out.push(r);
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{file} 第 {line} 行：{e}"));
+                continue;
+            }
+        };
+        let field = |c: usize| column[c].and_then(|k| record.get(k)).unwrap_or("").to_string();
+        let id_type = Some(field(6)).filter(|t| !t.is_empty()).unwrap_or_else(crate::seat::default_id_type);
+        let r = RosterLine {
+            ticket: field(0),
+            id_number: crate::identity::normalize(&id_type, &field(1)),
+            name: field(2),
+            organisation: field(3),
+            room: field(4),
+            seat: field(5),
+            id_type,
+        };
+        let mut bad = |what: String| problems.push(format!("{file} 第 {line} 行：{what}"));
+        for (name, value) in [
+            ("ticket", &r.ticket),
+            ("id_number", &r.id_number),
+            ("name", &r.name),
+            ("room", &r.room),
+            ("seat", &r.seat),
+        ] {
+            if value.is_empty() {
+                bad(format!("`{name}` 不能为空"));
             }
         }
+        if r.ticket.contains('/') {
+            bad("准考证号不能含有 `/`".into());
+        }
+        if !r.id_number.is_empty() {
+            if let Some(p) = crate::identity::problem(&r.id_type, &r.id_number, today) {
+                bad(p);
+            }
+        }
+        if !r.ticket.is_empty() && !tickets.insert(r.ticket.clone()) {
+            bad(format!("准考证号 {} 重复", r.ticket));
+        }
+        if !places.insert((r.room.clone(), r.seat.clone())) {
+            bad(format!("{} {}号座位被安排了两次", r.room, r.seat));
+        }
+        out.push(r);
     }
     if out.is_empty() && problems.is_empty() {
-        problems.push(format!("{file}: the roster has no candidates"));
+        problems.push(format!("{file}：名单中没有考生"));
     }
     if !problems.is_empty() {
-        return Err(invalid(problems.join("; ")));
+        return Err(invalid(problems.join("；")));
     }
     Ok(out)
 }
@@ -152,7 +207,7 @@ pub fn parse_roster(text: &str, file: &str) -> Result<Vec<RosterLine>, ExamError
 pub fn parse_time(text: &str) -> Result<i64, ExamError> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
-        .map_err(|e| invalid(format!("--start `{text}`: {e} (expected RFC 3339, e.g. 2026-12-01T09:00:00+08:00)")))
+        .map_err(|e| invalid(format!("--start `{text}`：{e}（应为 RFC 3339 时间，例如 2026-12-01T09:00:00+08:00）")))
 }
 
 /// A roster line's seat before its candidate logs in.
@@ -160,6 +215,7 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
     SeatRecord {
         ticket: line.ticket.clone(),
         id_number: line.id_number.clone(),
+        id_type: line.id_type.clone(),
         name: line.name.clone(),
         organisation: line.organisation.clone(),
         room: line.room.clone(),
@@ -178,5 +234,7 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         submitted_at: None,
         result: None,
         session: None,
+        offline_ms: 0,
+        offline_credited_ms: 0,
     }
 }

@@ -31,20 +31,27 @@ pub fn roster() -> Vec<RosterLine> {
     NAMES
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            let mut digits = [0u8; 8];
-            rand::rngs::OsRng.fill_bytes(&mut digits);
-            let tail: String = digits.iter().map(|d| char::from(b'0' + d % 10)).collect();
-            RosterLine {
-                ticket: format!("2026112300{:03}", i + 1),
-                id_number: format!("3401041990{tail}"),
-                name: (*name).to_string(),
-                organisation: ORGS[i % ORGS.len()].to_string(),
-                room: "第1考场".to_string(),
-                seat: format!("{:02}", i + 1),
-            }
+        .map(|(i, name)| RosterLine {
+            ticket: format!("2026112300{:03}", i + 1),
+            id_number: random_resident_id(),
+            id_type: crate::seat::default_id_type(),
+            name: (*name).to_string(),
+            organisation: ORGS[i % ORGS.len()].to_string(),
+            room: "第1考场".to_string(),
+            seat: format!("{:02}", i + 1),
         })
         .collect()
+}
+
+/// A random, well-formed 居民身份证 number (合肥市蜀山区, born in the 1990s).
+pub fn random_resident_id() -> String {
+    let mut r = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut r);
+    let date = format!("199{}{:02}{:02}", r[0] % 10, 1 + r[1] % 12, 1 + r[2] % 28);
+    let serial = format!("{:03}", u16::from_le_bytes([r[3], r[4]]) % 1000);
+    let first17 = format!("340104{date}{serial}");
+    let check = crate::identity::check_character(first17.as_bytes()).unwrap_or('0');
+    format!("{first17}{check}")
 }
 
 /// A random password of `len` characters (no look-alike letters).

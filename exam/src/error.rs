@@ -58,6 +58,7 @@ codes! {
     BatchNotFound = "batch.not_found": "no such batch",
     BatchInvalid = "batch.invalid": "a batch cannot be created as asked (id, roster, duration, bank, spec)",
     BatchExists = "batch.exists": "a batch with this id exists",
+    TicketInUse = "batch.ticket_in_use": "a roster ticket is already used by another batch in this data directory",
     SeatNotFound = "seat.not_found": "no such seat (ticket) in the batch",
     PaperNotFound = "paper.not_found": "the seat's paper is missing",
     NotApproved = "seat.not_approved": "identity not yet approved by a proctor",
@@ -68,9 +69,13 @@ codes! {
     NotOnPaper = "save.position": "the position is not on the paper",
     BadResponse = "save.response": "the response does not fit the item",
     StaleSave = "save.stale": "the save's seq is not above the last acknowledged one",
+    BadSeq = "save.seq": "the save's seq is above 2^53 − 1 (what a page can count exactly)",
     ReasonRequired = "action.reason_required": "the action needs a reason",
     WrongStatus = "action.wrong_status": "the action does not fit the seat's status",
     BadMinutes = "action.minutes": "an extension's minutes are out of range",
+    ExtensionCap = "action.extension_cap": "the seat's extensions would exceed their cap (by default the paper's duration)",
+    NothingToCredit = "action.nothing_to_credit": "the seat has no uncredited disconnection time",
+    SeatTaken = "action.seat_taken": "a move onto a seat another candidate holds",
     BadPlace = "action.place": "a move needs a room and a seat",
     UnknownAction = "action.unknown": "no such seat action",
     Recused = "marking.recused": "the marker must recuse from this response",
@@ -82,6 +87,10 @@ codes! {
     NotAwaitingMarks = "marking.not_awaiting_marks": "the response needs no further independent mark",
     NotAwaitingLeader = "marking.not_awaiting_leader": "the response is not waiting for the group leader",
     NotFinal = "marking.not_final": "only a final score can be rechecked",
+    NotAssigned = "marking.not_assigned": "the response is not (or no longer) assigned to this marker: fetch the next one",
+    RubricPoint = "marking.rubric_point": "a rubric point's score is out of range, or the points do not add up to the score",
+    MarkingClosed = "marking.closed": "results are published (or final): marks change only for a response an appeal reopened",
+    UnknownMarker = "marking.unknown_marker": "no marker by that user name",
     AlreadyPublished = "results.published": "the results are already published",
     PublishBlocked = "results.blocked": "publication is blocked (sitting seats, unmarked answers, due rechecks, totalling differences)",
     NotPublished = "results.not_published": "this needs the results to be published first",
@@ -91,6 +100,10 @@ codes! {
     OccupationInvalid = "occupation.invalid": "an occupation needs a code, a name and a level code",
     UploadReferenceRequired = "upload.reference_required": "an upload record needs the platform's reference",
     StaffInvalid = "staff.invalid": "a staff account cannot be added as asked",
+    RequestInvalid = "request.invalid": "the request body is not the JSON the endpoint takes",
+    RequestTooLarge = "request.too_large": "the request body is over 128 KiB",
+    RequestTimeout = "request.timeout": "the request took over 30 s",
+    RequestNotFound = "request.not_found": "no such page or endpoint",
 }
 
 /// A rule said no.
@@ -133,7 +146,7 @@ impl Refusal {
 
     /// No valid session.
     pub fn unauthorized() -> Refusal {
-        Refusal::new(Kind::Unauthorized, Code::Unauthorized, "not logged in, or the session has ended")
+        Refusal::new(Kind::Unauthorized, Code::Unauthorized, "未登录，或登录已失效，请重新登录")
     }
 }
 
@@ -177,7 +190,16 @@ impl From<kaoshi_engine::marking::MarkError> for Refusal {
             M::OutOfRange { .. } | M::Granularity(_) | M::ReasonRequired => Kind::Invalid,
             _ => Kind::Conflict,
         };
-        Refusal::new(kind, code, e.to_string())
+        let message = match &e {
+            M::OutOfRange { score, max } => format!("分数 {score} 不在 0–{max} 之间"),
+            M::Granularity(score) => format!("分数 {score} 不是 0.5 的倍数"),
+            M::ReasonRequired => "仲裁或改分需要填写理由".to_string(),
+            M::AlreadyMarked(who) => format!("{who} 已评过这份答卷"),
+            M::NotAwaitingMarks => "这份答卷不再需要独立评分".to_string(),
+            M::NotAwaitingLeader => "这份答卷不在等待组长仲裁".to_string(),
+            M::NotFinal => "只有已有最终得分的答卷才能复核".to_string(),
+        };
+        Refusal::new(kind, code, message)
     }
 }
 

@@ -28,6 +28,8 @@ pub enum EventKind {
     Move,
     /// A violation recorded.
     Violation,
+    /// A seat was silent for over 30 s while answering (掉线), from `from` to `to`.
+    Disconnect,
     /// A paper handed in (by the candidate, a proctor or the timer).
     Submit,
     /// A sealed bank opened (decrypted in memory).
@@ -54,6 +56,8 @@ pub enum EventKind {
     RegisterOccupation,
     /// Certificate data uploaded to the national platform.
     CertificateUpload,
+    /// A leader or admin assigned a response to a marker.
+    Assign,
 }
 
 impl EventKind {
@@ -73,6 +77,7 @@ impl EventKind {
             EventKind::Extend => "extend",
             EventKind::Move => "move",
             EventKind::Violation => "violation",
+            EventKind::Disconnect => "disconnect",
             EventKind::Submit => "submit",
             EventKind::BankOpen => "bank_open",
             EventKind::BankOpenRefused => "bank_open_refused",
@@ -86,6 +91,7 @@ impl EventKind {
             EventKind::Export => "export",
             EventKind::RegisterOccupation => "register_occupation",
             EventKind::CertificateUpload => "certificate_upload",
+            EventKind::Assign => "assign",
         }
     }
 }

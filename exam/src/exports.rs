@@ -34,18 +34,20 @@ pub enum Format {
 impl Table {
     /// Parses `results.csv`, `items.xlsx`, ….
     pub fn parse(file: &str) -> Result<(Table, Format), Refusal> {
-        let unknown = || Refusal::not_found(Code::UnknownExport, file.to_string());
+        let unknown = || Refusal::not_found(Code::UnknownExport, format!("没有导出文件 {file}"));
         let (name, ext) = file.rsplit_once('.').ok_or_else(unknown)?;
         let table = match name {
             "results" => Table::Results,
             "certificates" => Table::Certificates,
             "items" => Table::Items,
-            other => return Err(Refusal::not_found(Code::UnknownExport, format!("export {other}"))),
+            other => return Err(Refusal::not_found(Code::UnknownExport, format!("没有导出表 {other}"))),
         };
         let format = match ext {
             "csv" => Format::Csv,
             "xlsx" => Format::Xlsx,
-            other => return Err(Refusal::not_found(Code::UnknownExport, format!("format {other}"))),
+            other => {
+                return Err(Refusal::not_found(Code::UnknownExport, format!("不支持的格式 {other}（可用 csv、xlsx）")))
+            }
         };
         Ok((table, format))
     }

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod exports;
+pub mod identity;
 pub mod log;
 pub mod marking;
 pub mod metrics;

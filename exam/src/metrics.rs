@@ -30,7 +30,7 @@ impl Registration {
         {
             return Err(Refusal::invalid(
                 Code::OccupationInvalid,
-                "an occupation needs a code, a name and a level code (apprentice, 5 … 1, special, chief)",
+                "职业需要填写职业编码、名称和等级代码（apprentice、5 … 1、special、chief）",
             ));
         }
         Ok(())
@@ -135,9 +135,9 @@ pub fn compute(registered: Vec<Registration>, batches: Vec<BatchFacts<'_>>) -> M
             let rate = *passed as f64 / *sat as f64;
             let band = format!("({:.0}–{:.0}%)", low * 100.0, high * 100.0);
             let flag = if rate < low {
-                Some(format!("pass rate {:.0}% is below the reasonable band {band}", rate * 100.0))
+                Some(format!("合格率 {:.0}% 低于合理区间 {band}", rate * 100.0))
             } else if rate > high {
-                Some(format!("pass rate {:.0}% is above the reasonable band {band}", rate * 100.0))
+                Some(format!("合格率 {:.0}% 高于合理区间 {band}", rate * 100.0))
             } else {
                 None
             };

@@ -187,17 +187,17 @@ impl Totals {
     pub fn blockers(&self) -> Vec<String> {
         let mut blockers = Vec::new();
         if self.sitting > 0 {
-            blockers.push(format!("{} candidates are still sitting", self.sitting));
+            blockers.push(format!("{} 名考生仍在考试", self.sitting));
         }
         if self.unmarked > 0 {
-            blockers.push(format!("{} short answers have no final mark", self.unmarked));
+            blockers.push(format!("{} 份简答题尚无最终得分", self.unmarked));
         }
         if self.recheck_due > 0 {
-            blockers.push(format!("{} marks await recheck", self.recheck_due));
+            blockers.push(format!("{} 份评分待复核", self.recheck_due));
         }
         if !self.mismatches.is_empty() {
             blockers.push(format!(
-                "score totalling found {} differences: {}",
+                "统分复核发现 {} 处不一致：{}",
                 self.mismatches.len(),
                 serde_json::to_string(&self.mismatches).unwrap_or_default()
             ));
@@ -206,10 +206,14 @@ impl Totals {
     }
 }
 
+/// China standard time (UTC+8), the time of every date kaoshi shows or counts.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
 /// The end of the notice: `days` working days (Monday–Friday, China time) after `at`.
 pub fn notice_end(at: i64, days: u32) -> i64 {
-    let Some(tz) = FixedOffset::east_opt(8 * 3600) else { return at };
-    let Some(mut t) = tz.timestamp_millis_opt(at).single() else { return at };
+    let Some(mut t) = china().timestamp_millis_opt(at).single() else { return at };
     let mut left = days;
     while left > 0 {
         t += Days::days(1);

@@ -33,8 +33,11 @@ pub enum Status {
 pub struct SeatRecord {
     /// Ticket number (准考证号).
     pub ticket: String,
-    /// Identity document number.
+    /// Identity document number (a 居民身份证 number with an upper-case X).
     pub id_number: String,
+    /// Identity document type (居民身份证 unless the roster says otherwise).
+    #[serde(default = "default_id_type")]
+    pub id_type: String,
     /// Name.
     pub name: String,
     /// Organisation (for marker recusal).
@@ -72,7 +75,22 @@ pub struct SeatRecord {
     /// Hash of the seat's current session token; older tokens are void.
     #[serde(default)]
     pub session: Option<String>,
+    /// Exam time lost while the seat was disconnected (silent for over 30 s
+    /// while answering), ms.
+    #[serde(default)]
+    pub offline_ms: i64,
+    /// The part of `offline_ms` a proctor has credited back.
+    #[serde(default)]
+    pub offline_credited_ms: i64,
 }
+
+/// The document type when a roster names none.
+pub fn default_id_type() -> String {
+    "居民身份证".to_string()
+}
+
+/// A seat answering but silent for longer than this is disconnected (掉线).
+pub const DISCONNECTED_AFTER_MS: i64 = 30_000;
 
 /// Something that happens to a seat.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +105,8 @@ pub enum Action {
         /// Optional note.
         reason: Option<String>,
     },
+    /// The seat shows a sign of life (its page polls its status).
+    Heartbeat,
     /// The candidate opens the paper: the clock starts once the batch has begun.
     Open {
         /// Batch start (Unix ms).
@@ -119,6 +139,16 @@ pub enum Action {
         minutes: Option<i64>,
         /// Why (required).
         reason: Option<String>,
+        /// Most extra time a seat may have in all, ms.
+        cap_ms: i64,
+    },
+    /// A proctor credits back the exam time lost while disconnected (补时),
+    /// rounded up to whole minutes.
+    CreditOffline {
+        /// Why (defaults to the disconnection).
+        reason: Option<String>,
+        /// Most extra time a seat may have in all, ms.
+        cap_ms: i64,
     },
     /// A proctor moves the candidate to another seat: they log in again there.
     Move {
@@ -163,11 +193,13 @@ pub struct Change {
     pub revoked: Option<String>,
     /// A replayed save: acknowledge again, write nothing.
     pub replay: bool,
+    /// The seat had been disconnected from `.0` to `.1` (Unix ms); log it.
+    pub disconnected: Option<(i64, i64)>,
 }
 
 impl Change {
     fn of(seat: SeatRecord) -> Change {
-        Change { seat, event: None, handed_in: None, revoked: None, replay: false }
+        Change { seat, event: None, handed_in: None, revoked: None, replay: false, disconnected: None }
     }
 
     fn logged(mut self, kind: EventKind, detail: Value) -> Change {
@@ -179,13 +211,16 @@ impl Change {
 /// Largest extension at once, minutes.
 pub const MAX_EXTEND_MINUTES: i64 = 240;
 
+/// Largest save sequence number: the largest integer a JavaScript page holds exactly (2^53 − 1).
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+
 fn required(reason: &Option<String>, action: &str) -> Result<String, Refusal> {
     reason
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_string)
-        .ok_or_else(|| Refusal::invalid(Code::ReasonRequired, format!("{action} needs a reason")))
+        .ok_or_else(|| Refusal::invalid(Code::ReasonRequired, format!("{action}需要填写原因")))
 }
 
 fn optional(reason: &Option<String>) -> Option<&str> {
@@ -194,9 +229,11 @@ fn optional(reason: &Option<String>) -> Option<&str> {
 
 fn place(value: &Option<String>, what: &str) -> Result<String, Refusal> {
     value
-        .clone()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| Refusal::invalid(Code::BadPlace, format!("move needs a {what}")))
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| Refusal::invalid(Code::BadPlace, format!("调座需要填写{what}")))
 }
 
 impl SeatRecord {
@@ -232,7 +269,7 @@ impl SeatRecord {
     /// Status shown to proctors: an answering seat silent for 30 s is `disconnected`.
     pub fn shown_status(&self, now: i64) -> &'static str {
         match self.status {
-            Status::Answering if now - self.last_seen > 30_000 => "disconnected",
+            Status::Answering if now - self.last_seen > DISCONNECTED_AFTER_MS => "disconnected",
             Status::NotLoggedIn => "not_logged_in",
             Status::AwaitingIdentity => "awaiting_identity",
             Status::Ready => "ready",
@@ -242,36 +279,101 @@ impl SeatRecord {
         }
     }
 
+    /// The status in the words proctors read.
+    pub fn status_zh(&self, now: i64) -> &'static str {
+        match self.shown_status(now) {
+            "disconnected" => "掉线",
+            "not_logged_in" => "未登录",
+            "awaiting_identity" => "待核验身份",
+            "ready" => "已核验、待开考",
+            "answering" => "答题中",
+            "paused" => "已暂停",
+            _ => "已交卷",
+        }
+    }
+
     /// Whether saves are accepted now; the refusal says why not.
     pub fn accepts_saves(&self) -> Result<(), Refusal> {
         match self.status {
             Status::Answering => Ok(()),
-            Status::Submitted => Err(Refusal::conflict(Code::Submitted, "the paper has been handed in: no more saves")),
-            Status::Paused => Err(Refusal::conflict(Code::Paused, "the exam is paused by a proctor")),
-            _ => Err(Refusal::forbidden(Code::NotStarted, "the exam has not started for this seat")),
+            Status::Submitted => Err(Refusal::conflict(Code::Submitted, "试卷已提交，不能再保存答案")),
+            Status::Paused => Err(Refusal::conflict(Code::Paused, "考试已被监考员暂停，答案暂不能保存")),
+            _ => Err(Refusal::forbidden(Code::NotStarted, "该考位的考试尚未开始")),
         }
     }
 
     fn wrong(&self, action: &str, now: i64) -> Refusal {
-        Refusal::conflict(Code::WrongStatus, format!("cannot {action}: the seat is {}", self.shown_status(now)))
+        Refusal::conflict(Code::WrongStatus, format!("无法{action}：该考位当前状态为“{}”", self.status_zh(now)))
+    }
+
+    /// Exam time lost so far that no proctor has credited back, ms.
+    pub fn offline_uncredited_ms(&self) -> i64 {
+        (self.offline_ms - self.offline_credited_ms).max(0)
+    }
+
+    /// A sign of life from the seat at `now`: a silence of over 30 s while
+    /// answering is recorded as a disconnection (its time counted, since the
+    /// clock kept running).
+    fn seen(&mut self, now: i64) -> Option<(i64, i64)> {
+        let gap = (self.status == Status::Answering && now - self.last_seen > DISCONNECTED_AFTER_MS)
+            .then_some((self.last_seen, now));
+        if let Some((from, to)) = gap {
+            self.offline_ms += to - from;
+        }
+        self.last_seen = self.last_seen.max(now);
+        gap
+    }
+
+    fn extend(&mut self, ms: i64, cap_ms: i64) -> Result<(), Refusal> {
+        if self.extra_ms + ms > cap_ms {
+            return Err(Refusal::conflict(
+                Code::ExtensionCap,
+                format!(
+                    "累计延时不能超过 {} 分钟：已延时 {} 分钟，本次 {} 分钟",
+                    cap_ms / 60_000,
+                    self.extra_ms / 60_000,
+                    ms / 60_000
+                ),
+            ));
+        }
+        self.extra_ms += ms;
+        Ok(())
     }
 
     fn hand_in(mut self, now: i64, reason: String) -> Change {
+        // A seat silent when its time ran out lost that time too.
+        let gap = (self.status == Status::Answering && now - self.last_seen > DISCONNECTED_AFTER_MS)
+            .then_some((self.last_seen, now));
+        if let Some((from, to)) = gap {
+            self.offline_ms += to - from;
+        }
         self.stop_clock(now);
         self.status = Status::Submitted;
         self.submitted_at = Some(now);
         let mut change = Change::of(self);
         change.handed_in = Some(reason);
+        change.disconnected = gap;
         change
     }
 
     /// The seat state machine: what `action` at `now` does to this seat, or why it is refused.
     pub fn apply(&self, action: &Action, now: i64) -> Result<Change, Refusal> {
         let mut s = self.clone();
+        let from_seat = matches!(
+            action,
+            Action::Login { .. } | Action::Heartbeat | Action::Open { .. } | Action::Save { .. } | Action::HandIn
+        );
+        let gap = if from_seat { s.seen(now) } else { None };
+        let mut change = self.apply_to(s, action, now)?;
+        change.disconnected = change.disconnected.or(gap);
+        Ok(change)
+    }
+
+    fn apply_to(&self, mut s: SeatRecord, action: &Action, now: i64) -> Result<Change, Refusal> {
         match action {
+            Action::Heartbeat => Ok(Change::of(s)),
             Action::Login { session } => {
                 let revoked = s.session.replace(session.clone());
-                s.last_seen = now;
                 if s.status != Status::Submitted {
                     // A new login (another machine, a restart) stops the clock until identity is checked again.
                     s.stop_clock(now);
@@ -284,7 +386,7 @@ impl SeatRecord {
             }
             Action::Approve { reason } => {
                 if s.status != Status::AwaitingIdentity {
-                    return Err(self.wrong("approve", now));
+                    return Err(self.wrong("核验通过", now));
                 }
                 if s.started {
                     s.status = Status::Answering;
@@ -293,17 +395,17 @@ impl SeatRecord {
                     s.status = Status::Ready;
                 }
                 Ok(Change::of(s)
-                    .logged(EventKind::Approve, json!({"reason": optional(reason).unwrap_or("identity checked")})))
+                    .logged(EventKind::Approve, json!({"reason": optional(reason).unwrap_or("身份核验通过")})))
             }
             Action::Open { batch_start } => match s.status {
                 Status::NotLoggedIn | Status::AwaitingIdentity => {
-                    Err(Refusal::forbidden(Code::NotApproved, "identity not yet approved by a proctor"))
+                    Err(Refusal::forbidden(Code::NotApproved, "身份尚未经监考员核验"))
                 }
-                Status::Paused => Err(Refusal::conflict(Code::Paused, "the exam is paused by a proctor")),
-                Status::Submitted => Err(Refusal::conflict(Code::Submitted, "the paper has been handed in")),
+                Status::Paused => Err(Refusal::conflict(Code::Paused, "考试已被监考员暂停")),
+                Status::Submitted => Err(Refusal::conflict(Code::Submitted, "试卷已提交")),
                 Status::Ready if now < *batch_start => {
                     let wait = (batch_start - now + 999) / 1000;
-                    Err(Refusal::forbidden(Code::NotStarted, format!("the exam starts in {wait} s")))
+                    Err(Refusal::forbidden(Code::NotStarted, format!("考试尚未开始，{wait} 秒后开始")))
                 }
                 Status::Ready => {
                     s.status = Status::Answering;
@@ -313,6 +415,12 @@ impl SeatRecord {
                 Status::Answering => Ok(Change::of(s)),
             },
             Action::Save { seq, replay, was_answered, answered } => {
+                if *seq > MAX_SEQ {
+                    return Err(Refusal::invalid(
+                        Code::BadSeq,
+                        format!("保存序号 {seq} 超出范围（最大 {MAX_SEQ}），答案未保存"),
+                    ));
+                }
                 s.accepts_saves()?;
                 if *seq <= s.last_seq {
                     // A replay of an acknowledged save is answered again; anything older is refused.
@@ -323,7 +431,7 @@ impl SeatRecord {
                     }
                     return Err(Refusal::conflict(
                         Code::StaleSave,
-                        format!("stale save: seq {seq} is not above the last acknowledged seq {}", s.last_seq),
+                        format!("保存序号 {seq} 不大于已确认的序号 {}，本次未保存", s.last_seq),
                     ));
                 }
                 match (was_answered, answered) {
@@ -336,42 +444,54 @@ impl SeatRecord {
             }
             Action::Pause { reason } => {
                 if s.status != Status::Answering {
-                    return Err(self.wrong("pause", now));
+                    return Err(self.wrong("暂停", now));
                 }
-                let reason = required(reason, "pause")?;
+                let reason = required(reason, "暂停")?;
                 s.stop_clock(now);
                 s.status = Status::Paused;
                 Ok(Change::of(s).logged(EventKind::Pause, json!({"reason": reason})))
             }
             Action::Resume { reason } => {
                 if s.status != Status::Paused {
-                    return Err(self.wrong("resume", now));
+                    return Err(self.wrong("恢复", now));
                 }
                 s.status = Status::Answering;
                 s.start_clock(now);
-                Ok(Change::of(s).logged(EventKind::Resume, json!({"reason": optional(reason).unwrap_or("resume")})))
+                Ok(Change::of(s).logged(EventKind::Resume, json!({"reason": optional(reason).unwrap_or("恢复考试")})))
             }
-            Action::Extend { minutes, reason } => {
+            Action::Extend { minutes, reason, cap_ms } => {
                 let minutes = minutes.filter(|m| (1..=MAX_EXTEND_MINUTES).contains(m)).ok_or_else(|| {
-                    Refusal::invalid(
-                        Code::BadMinutes,
-                        format!("extend needs minutes between 1 and {MAX_EXTEND_MINUTES}"),
-                    )
+                    Refusal::invalid(Code::BadMinutes, format!("延时分钟数须在 1 到 {MAX_EXTEND_MINUTES} 之间"))
                 })?;
                 if s.status == Status::Submitted {
-                    return Err(self.wrong("extend", now));
+                    return Err(self.wrong("延时", now));
                 }
-                let reason = required(reason, "extend")?;
-                s.extra_ms += minutes * 60_000;
+                let reason = required(reason, "延时")?;
+                s.extend(minutes * 60_000, *cap_ms)?;
                 Ok(Change::of(s).logged(EventKind::Extend, json!({"minutes": minutes, "reason": reason})))
             }
-            Action::Move { room, seat, reason } => {
-                let room = place(room, "room")?;
-                let to = place(seat, "seat")?;
+            Action::CreditOffline { reason, cap_ms } => {
                 if s.status == Status::Submitted {
-                    return Err(self.wrong("move", now));
+                    return Err(self.wrong("补时", now));
                 }
-                let reason = required(reason, "move")?;
+                let lost = s.offline_uncredited_ms();
+                if lost == 0 {
+                    return Err(Refusal::conflict(Code::NothingToCredit, "该考位没有未补的掉线时间"));
+                }
+                let minutes = (lost + 59_999) / 60_000;
+                s.extend(minutes * 60_000, *cap_ms)?;
+                s.offline_credited_ms = s.offline_ms;
+                let reason = optional(reason).map_or_else(|| format!("补时：掉线 {minutes} 分钟"), str::to_string);
+                let detail = json!({"minutes": minutes, "reason": reason, "offline_seconds": lost / 1000});
+                Ok(Change::of(s).logged(EventKind::Extend, detail))
+            }
+            Action::Move { room, seat, reason } => {
+                let room = place(room, "考场")?;
+                let to = place(seat, "座位号")?;
+                if s.status == Status::Submitted {
+                    return Err(self.wrong("调座", now));
+                }
+                let reason = required(reason, "调座")?;
                 let from = json!({"room": s.room, "seat": s.seat});
                 s.stop_clock(now);
                 s.room = room.clone();
@@ -384,27 +504,27 @@ impl SeatRecord {
                 Ok(change)
             }
             Action::Violation { reason } => {
-                let reason = required(reason, "violation")?;
+                let reason = required(reason, "记录违纪")?;
                 s.violations += 1;
                 Ok(Change::of(s).logged(EventKind::Violation, json!({"reason": reason})))
             }
             Action::HandIn => match s.status {
                 Status::Submitted => Ok(Change::of(s)),
-                Status::Answering | Status::Paused => Ok(s.hand_in(now, "candidate handed in".into())),
-                _ => Err(Refusal::forbidden(Code::NotStarted, "the exam has not started for this seat")),
+                Status::Answering | Status::Paused => Ok(s.hand_in(now, "考生交卷".into())),
+                _ => Err(Refusal::forbidden(Code::NotStarted, "该考位的考试尚未开始")),
             },
             Action::ForceSubmit { reason } => {
                 if !matches!(s.status, Status::Answering | Status::Paused) {
-                    return Err(self.wrong("submit", now));
+                    return Err(self.wrong("强制交卷", now));
                 }
-                let reason = required(reason, "submit")?;
-                Ok(s.hand_in(now, format!("forced by proctor: {reason}")))
+                let reason = required(reason, "强制交卷")?;
+                Ok(s.hand_in(now, format!("监考员强制交卷：{reason}")))
             }
             Action::Expire => {
                 if !s.time_is_up(now) {
                     return Ok(Change::of(s));
                 }
-                Ok(s.hand_in(now, "time is up".into()))
+                Ok(s.hand_in(now, "考试时间到，自动交卷".into()))
             }
             Action::Recover { last_alive } => {
                 let Some(since) = s.running_since.take() else { return Ok(Change::of(s)) };
@@ -413,8 +533,7 @@ impl SeatRecord {
                 if s.status == Status::Answering {
                     s.status = Status::Paused;
                 }
-                let detail =
-                    json!({"reason": "server restart: the outage is not charged", "charged_until": charged_until});
+                let detail = json!({"reason": "服务器重启：停机时间不计入考试时间", "charged_until": charged_until});
                 Ok(Change::of(s).logged(EventKind::Pause, detail))
             }
         }
@@ -447,6 +566,9 @@ mod tests {
             submitted_at: None,
             result: None,
             session: None,
+            id_type: default_id_type(),
+            offline_ms: 0,
+            offline_credited_ms: 0,
         }
     }
 
@@ -468,7 +590,7 @@ mod tests {
         let s = ok(&s, Action::Approve { reason: None }, 0);
         assert_eq!(s.status, Status::Ready);
         let early = s.apply(&Action::Open { batch_start: 10_000 }, 1_000).expect_err("refused");
-        assert_eq!((early.code, early.message.as_str()), (Code::NotStarted, "the exam starts in 9 s"));
+        assert_eq!((early.code, early.message.as_str()), (Code::NotStarted, "考试尚未开始，9 秒后开始"));
         let s = ok(&s, Action::Open { batch_start: 10_000 }, 10_000);
         assert_eq!((s.status, s.remaining_ms(40_000)), (Status::Answering, 30_000));
         // A second login stops the clock and voids the first session.
@@ -491,11 +613,14 @@ mod tests {
             Code::WrongStatus
         );
         assert_eq!(s.accepts_saves().expect_err("refused").code, Code::Paused);
-        let s = ok(&s, Action::Extend { minutes: Some(1), reason: reason("设备故障") }, 99_000);
+        let cap_ms = 60_000;
+        let s = ok(&s, Action::Extend { minutes: Some(1), reason: reason("设备故障"), cap_ms }, 99_000);
         for bad in [None, Some(0), Some(241)] {
-            let e = s.apply(&Action::Extend { minutes: bad, reason: reason("x") }, 0).expect_err("refused");
+            let e = s.apply(&Action::Extend { minutes: bad, reason: reason("x"), cap_ms }, 0).expect_err("refused");
             assert_eq!(e.code, Code::BadMinutes);
         }
+        let capped = s.apply(&Action::Extend { minutes: Some(1), reason: reason("再补"), cap_ms }, 0).expect_err("cap");
+        assert_eq!(capped.code, Code::ExtensionCap, "{}", capped.message);
         let s = ok(&s, Action::Resume { reason: None }, 99_000);
         assert_eq!(s.remaining_ms(109_000), 100_000);
         assert_eq!(s.remaining_ms(10_000_000), 0);
@@ -516,6 +641,41 @@ mod tests {
         assert_eq!((s.last_seq, s.answered), (5, 1), "a changed answer is still one answered position");
         let cleared = s.apply(&Action::Save { seq: 6, replay: false, was_answered: true, answered: false }, 0);
         assert_eq!(cleared.expect("clear").seat.answered, 0);
+    }
+
+    #[test]
+    fn seq_beyond_what_a_page_can_count_is_refused() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        for seq in [MAX_SEQ + 1, u64::MAX] {
+            let e = s.apply(&Action::Save { seq, replay: false, was_answered: false, answered: true }, 0);
+            assert_eq!(e.expect_err("refused").code, Code::BadSeq);
+        }
+        assert!(s.apply(&Action::Save { seq: MAX_SEQ, replay: false, was_answered: false, answered: true }, 0).is_ok());
+    }
+
+    #[test]
+    fn a_silence_while_answering_is_a_recorded_disconnection_that_a_proctor_can_credit() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        let quiet = s.apply(&Action::Heartbeat, 30_000).expect("beat");
+        assert_eq!((quiet.disconnected, quiet.seat.offline_ms), (None, 0), "30 s is not yet a disconnection");
+        let back = quiet.seat.apply(&Action::Heartbeat, 125_000).expect("beat");
+        assert_eq!(back.disconnected, Some((30_000, 125_000)));
+        assert_eq!(back.seat.offline_ms, 95_000);
+        let cap_ms = 3_600_000;
+        let e = seat(Status::Paused).apply(&Action::CreditOffline { reason: None, cap_ms }, 0).expect_err("nothing");
+        assert_eq!(e.code, Code::NothingToCredit);
+        let credited = back.seat.apply(&Action::CreditOffline { reason: None, cap_ms }, 130_000).expect("credit");
+        assert_eq!(credited.seat.extra_ms, 120_000, "95 s lost, rounded up to 2 minutes");
+        let (kind, detail) = credited.event.clone().expect("logged");
+        assert_eq!((kind, detail["reason"].as_str()), (EventKind::Extend, Some("补时：掉线 2 分钟")));
+        let again = credited.seat.apply(&Action::CreditOffline { reason: None, cap_ms }, 131_000).expect_err("done");
+        assert_eq!(again.code, Code::NothingToCredit, "credited once");
+        // A paused seat's silence costs nothing: no disconnection.
+        let paused = ok(&s, Action::Pause { reason: reason("x") }, 1_000);
+        assert_eq!(paused.apply(&Action::Heartbeat, 500_000).expect("beat").disconnected, None);
+        // A seat silent when its time runs out lost that time too.
+        let gone = s.apply(&Action::Expire, 60_000).expect("expire");
+        assert_eq!(gone.disconnected, Some((0, 60_000)));
     }
 
     #[test]
@@ -542,10 +702,10 @@ mod tests {
         let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
         assert_eq!(s.apply(&Action::Expire, 59_999).expect("early").handed_in, None);
         let c = s.apply(&Action::Expire, 60_000).expect("expire");
-        assert_eq!((c.seat.status, c.handed_in.as_deref()), (Status::Submitted, Some("time is up")));
+        assert_eq!((c.seat.status, c.handed_in.as_deref()), (Status::Submitted, Some("考试时间到，自动交卷")));
         assert_eq!(s.apply(&Action::ForceSubmit { reason: None }, 0).expect_err("refused").code, Code::ReasonRequired);
         let c = s.apply(&Action::ForceSubmit { reason: reason("作弊") }, 0).expect("force");
-        assert_eq!(c.handed_in.as_deref(), Some("forced by proctor: 作弊"));
+        assert_eq!(c.handed_in.as_deref(), Some("监考员强制交卷：作弊"));
         let done = c.seat;
         assert_eq!(done.apply(&Action::HandIn, 0).expect("again").handed_in, None, "handing in twice is a no-op");
         assert_eq!(done.accepts_saves().expect_err("refused").code, Code::Submitted);

@@ -39,14 +39,22 @@ impl Role {
         }
     }
 
+    /// The role's name in Chinese.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Proctor => "监考员",
+            Role::Marker => "考评员",
+            Role::Leader => "阅卷组长",
+            Role::Auditor => "督导/审计",
+        }
+    }
+
     /// A role by name.
     pub fn from_name(name: &str) -> Result<Role, Refusal> {
         Role::ALL.into_iter().find(|r| r.as_str() == name).ok_or_else(|| {
             let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            Refusal::invalid(
-                Code::StaffInvalid,
-                format!("unknown role `{name}` (expected one of {})", names.join(", ")),
-            )
+            Refusal::invalid(Code::StaffInvalid, format!("不认识的角色 `{name}`（可用：{}）", names.join(", ")))
         })
     }
 }
@@ -136,10 +144,10 @@ pub fn new_staff(
     relations: &[String],
 ) -> Result<Staff, crate::error::ExamError> {
     if user.trim().is_empty() {
-        return Err(Refusal::invalid(Code::StaffInvalid, "a staff account needs a user name").into());
+        return Err(Refusal::invalid(Code::StaffInvalid, "工作人员账号需要用户名").into());
     }
     if password.chars().count() < 8 {
-        return Err(Refusal::invalid(Code::StaffInvalid, "the password must have at least 8 characters").into());
+        return Err(Refusal::invalid(Code::StaffInvalid, "密码至少需要 8 个字符").into());
     }
     Ok(Staff {
         user: user.to_string(),

@@ -40,6 +40,8 @@ pub fn router(exam: AppState) -> Router {
         .route("/api/marking/batches/{id}/arbitrations", get(marking::arbitrations))
         .route("/api/marking/batches/{id}/arbitrate", post(marking::arbitrate))
         .route("/api/marking/batches/{id}/recheck", get(marking::recheck_queue).post(marking::recheck))
+        .route("/api/marking/batches/{id}/waiting", get(marking::waiting))
+        .route("/api/marking/batches/{id}/assign", post(marking::assign))
         .route("/api/admin/batches/{id}/totals", get(results::totals))
         .route("/api/admin/batches/{id}/publish", post(results::publish))
         .route("/api/admin/batches/{id}/appeals", post(results::appeal))
@@ -54,6 +56,7 @@ pub fn router(exam: AppState) -> Router {
         ))
         .merge(stream)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(crate::error::plain_errors))
         .layer(TraceLayer::new_for_http())
         .with_state(exam)
 }

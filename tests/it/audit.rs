@@ -276,7 +276,7 @@ mod archive {
         assert!(text
             .lines()
             .next()
-            .is_some_and(|l| l.contains("\"format\":\"kaoshi-archive\"") && l.contains("\"version\":1")));
+            .is_some_and(|l| l.contains("\"format\":\"kaoshi-archive\"") && l.contains("\"version\":2")));
         for section in
             ["\"section\":\"answer\"", "\"section\":\"marking\"", "\"section\":\"event\"", "\"section\":\"bank\""]
         {

@@ -96,11 +96,11 @@ pub(super) async fn shot(c: &Client, name: &str) -> PathBuf {
     path
 }
 
-async fn click(c: &Client, css: &str) {
+pub(super) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
 }
 
-async fn type_into(c: &Client, css: &str, text: &str) {
+pub(super) async fn type_into(c: &Client, css: &str, text: &str) {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).send_keys(text).await.expect("type");
 }
 

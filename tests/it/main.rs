@@ -5,6 +5,7 @@ mod access;
 mod architecture;
 mod audit;
 mod browser;
+mod browser_outage;
 mod cli;
 mod corrupt;
 mod crash;
@@ -16,6 +17,7 @@ mod marking;
 mod minimal;
 mod qti_player;
 mod readme;
+mod roster;
 mod serve;
 
 use std::path::{Path, PathBuf};

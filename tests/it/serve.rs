@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A running `kaoshi serve`.
 pub struct Server {
@@ -17,7 +17,12 @@ pub struct Server {
 impl Server {
     /// Starts the server on a free port and waits until it listens.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
-        let mut args = vec!["serve", "--data", data.to_str().expect("utf8 path"), "--addr", "127.0.0.1:0"];
+        Server::start_at(data, "127.0.0.1:0", extra)
+    }
+
+    /// Starts the server on `addr` (a restart on the port the pages know).
+    pub fn start_at(data: &Path, addr: &str, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--data", data.to_str().expect("utf8 path"), "--addr", addr];
         args.extend_from_slice(extra);
         let mut child = Command::new(env!("CARGO_BIN_EXE_kaoshi"))
             .args(&args)
@@ -35,6 +40,21 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server { child, base }
+    }
+
+    /// SIGTERM, then how long the process took to exit (at most `limit`; killed after).
+    pub fn terminate(mut self, limit: Duration) -> Duration {
+        let started = Instant::now();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        while self.child.try_wait().ok().flatten().is_none() {
+            if started.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        started.elapsed()
     }
 
     /// SIGKILL: no shutdown, no flush.
@@ -270,7 +290,7 @@ fn write_roster(path: &Path, n: usize) -> Vec<(String, String)> {
     let mut text = String::from("ticket,id_number,name,organisation,room,seat\n");
     let mut out = Vec::new();
     for i in 0..n {
-        let (t, id) = (format!("T{i:04}"), format!("ID{i:06}"));
+        let (t, id) = (format!("T{i:04}"), kaoshi_exam::identity::example_resident_id(i as u32));
         text.push_str(&format!("{t},{id},考生{i},单位{},A,{}\n", i % 3, i + 1));
         out.push((t, id));
     }
@@ -458,4 +478,50 @@ pub fn add_staff(data: &Path, user: &str, role: &str, password: &str, organisati
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn sigterm_stops_the_server_within_5_s_with_a_console_stream_open() {
+    let (_tmp, data) = data_dir();
+    let server = Server::start(&data, &["--demo"]);
+    let b = server.base.clone();
+    let demo = demo(&data);
+    let staff = staff_login(&b, "proctor", &demo.proctor);
+    let (token, _) = start_exam(&b, &staff, "demo", &demo.candidates[0].0, &demo.candidates[0].1);
+    assert_eq!(
+        call("PUT", &format!("{b}/api/seat/answers/0"), Some(&token), Some(json!({"response": "T", "seq": 1}))).0,
+        200
+    );
+    // A proctor console's event stream, held open.
+    let addr = b.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    std::io::Write::write_all(
+        &mut stream,
+        format!("GET /api/proctor/batches/demo/stream?token={staff} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+    )
+    .expect("request");
+    let mut first = [0u8; 64];
+    let n = std::io::Read::read(&mut stream, &mut first).expect("stream answers");
+    assert!(String::from_utf8_lossy(&first[..n]).contains("200"), "the stream is open");
+    let took = server.terminate(Duration::from_secs(10));
+    assert!(took < Duration::from_secs(5), "SIGTERM took {took:?} with a stream open");
+    // Everything acknowledged is there after a restart.
+    let server = Server::start(&data, &["--demo"]);
+    let (token, _) = seat_login(&server.base, &demo.candidates[0].0, &demo.candidates[0].1);
+    let _ = token;
+    let store_answer = call(
+        "GET",
+        &format!("{}/api/proctor/batches/demo/seats", server.base),
+        Some(&staff_login(&server.base, "proctor", &demo.proctor)),
+        None,
+    )
+    .1;
+    let me = store_answer
+        .as_array()
+        .expect("seats")
+        .iter()
+        .find(|s| s["ticket"] == demo.candidates[0].0.as_str())
+        .cloned()
+        .expect("seat");
+    assert_eq!(me["last_seq"], 1, "{me}");
 }

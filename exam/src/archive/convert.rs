@@ -1,7 +1,7 @@
 //! Between the service's records and the frozen v1 archive records.
 
 use super::error::{invalid, Result};
-use super::v1;
+use super::v2;
 use crate::batch::Batch;
 use crate::events::Event;
 use crate::marking::MarkingRecord;
@@ -28,9 +28,9 @@ fn scoring_name(s: Scoring) -> &'static str {
     }
 }
 
-pub(super) fn batch(b: &Batch) -> v1::Batch {
+pub(super) fn batch(b: &Batch) -> v2::Batch {
     let spec = &b.spec;
-    v1::Batch {
+    v2::Batch {
         id: b.id.clone(),
         name: b.name.clone(),
         start: b.start,
@@ -38,7 +38,7 @@ pub(super) fn batch(b: &Batch) -> v1::Batch {
         bank_id: b.bank_id.clone(),
         bank_hash: b.bank_hash.clone(),
         key_id: b.key_id.clone(),
-        spec: v1::Spec {
+        spec: v2::Spec {
             title: spec.title.clone(),
             duration_minutes: spec.duration_minutes,
             total_score: spec.total_score,
@@ -47,14 +47,14 @@ pub(super) fn batch(b: &Batch) -> v1::Batch {
             sections: spec
                 .sections
                 .iter()
-                .map(|s| v1::Section {
+                .map(|s| v2::Section {
                     item_type: type_name(s.item_type).into(),
                     count: s.count,
                     score: s.score,
                     scoring: scoring_name(s.scoring).into(),
                 })
                 .collect(),
-            difficulty: spec.difficulty.as_ref().map(|d| v1::Difficulty { target: d.target, tolerance: d.tolerance }),
+            difficulty: spec.difficulty.as_ref().map(|d| v2::Difficulty { target: d.target, tolerance: d.tolerance }),
         },
         duration_seconds: b.duration_seconds,
         candidates: b.candidates,
@@ -64,7 +64,7 @@ pub(super) fn batch(b: &Batch) -> v1::Batch {
     }
 }
 
-pub(super) fn spec_from(s: &v1::Spec) -> Result<PaperSpec> {
+pub(super) fn spec_from(s: &v2::Spec) -> Result<PaperSpec> {
     let sections = s
         .sections
         .iter()
@@ -91,17 +91,17 @@ pub(super) fn spec_from(s: &v1::Spec) -> Result<PaperSpec> {
     })
 }
 
-fn result(g: &Graded) -> v1::Result {
-    v1::Result { score: g.score, passed: g.passed, modules: g.modules.clone(), items: g.items.clone() }
+fn result(g: &Graded) -> v2::Result {
+    v2::Result { score: g.score, passed: g.passed, modules: g.modules.clone(), items: g.items.clone() }
 }
 
-pub(super) fn graded_from(r: &v1::Result) -> Graded {
+pub(super) fn graded_from(r: &v2::Result) -> Graded {
     Graded { score: r.score, passed: r.passed, modules: r.modules.clone(), items: r.items.clone() }
 }
 
-pub(super) fn seat(s: &SeatRecord) -> v1::Seat {
+pub(super) fn seat(s: &SeatRecord) -> v2::Seat {
     let status = serde_json::to_value(s.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    v1::Seat {
+    v2::Seat {
         ticket: s.ticket.clone(),
         id_number: s.id_number.clone(),
         name: s.name.clone(),
@@ -121,11 +121,14 @@ pub(super) fn seat(s: &SeatRecord) -> v1::Seat {
         last_seen: s.last_seen,
         submitted_at: s.submitted_at,
         result: s.result.as_ref().map(result),
+        id_type: s.id_type.clone(),
+        offline_ms: s.offline_ms,
+        offline_credited_ms: s.offline_credited_ms,
     }
 }
 
-pub(super) fn paper(p: &Paper) -> v1::Paper {
-    v1::Paper {
+pub(super) fn paper(p: &Paper) -> v2::Paper {
+    v2::Paper {
         index: p.index,
         items: p
             .items
@@ -134,10 +137,10 @@ pub(super) fn paper(p: &Paper) -> v1::Paper {
                 let slice = it.option_order.as_slice();
                 let mut order = [0u8; 8];
                 order[..slice.len()].copy_from_slice(slice);
-                v1::PaperItem {
+                v2::PaperItem {
                     item: it.item,
                     section: it.section,
-                    option_order: v1::OptionOrder { len: slice.len() as u8, order },
+                    option_order: v2::OptionOrder { len: slice.len() as u8, order },
                 }
             })
             .collect(),
@@ -145,7 +148,7 @@ pub(super) fn paper(p: &Paper) -> v1::Paper {
 }
 
 /// An archived paper as the engine's, after checking every index against the bank and spec.
-pub(super) fn paper_from(p: &v1::Paper, bank: &Bank, spec: &PaperSpec) -> Result<Paper> {
+pub(super) fn paper_from(p: &v2::Paper, bank: &Bank, spec: &PaperSpec) -> Result<Paper> {
     check_indices(bank, spec, p)?;
     let items = p
         .items
@@ -160,10 +163,10 @@ pub(super) fn paper_from(p: &v1::Paper, bank: &Bank, spec: &PaperSpec) -> Result
     Ok(Paper { index: p.index, items })
 }
 
-pub(super) fn marking(r: &MarkingRecord) -> v1::Marking {
-    let decision = |d: &Decision| v1::Decision { by: d.by.clone(), score: d.score, reason: d.reason.clone(), at: d.at };
+pub(super) fn marking(r: &MarkingRecord) -> v2::Marking {
+    let decision = |d: &Decision| v2::Decision { by: d.by.clone(), score: d.score, reason: d.reason.clone(), at: d.at };
     let m = &r.marking;
-    v1::Marking {
+    v2::Marking {
         code: r.code.clone(),
         ticket: r.ticket.clone(),
         organisation: r.organisation.clone(),
@@ -171,10 +174,11 @@ pub(super) fn marking(r: &MarkingRecord) -> v1::Marking {
         item: r.item,
         section_score: r.section_score,
         appealed: r.appealed,
-        marking: v1::Marks {
+        blank: r.blank,
+        marking: v2::Marks {
             max_score: m.max_score,
             tolerance: m.tolerance,
-            marks: m.marks.iter().map(|k| v1::Mark { marker: k.marker.clone(), score: k.score, at: k.at }).collect(),
+            marks: m.marks.iter().map(|k| v2::Mark { marker: k.marker.clone(), score: k.score, at: k.at }).collect(),
             arbitration: m.arbitration.as_ref().map(decision),
             rechecks: m.rechecks.iter().map(decision).collect(),
         },
@@ -182,8 +186,8 @@ pub(super) fn marking(r: &MarkingRecord) -> v1::Marking {
 }
 
 /// The archived response's final paper score, resolved afresh by the 2+1+1 rule.
-pub(super) fn paper_score(m: &v1::Marking) -> Option<f64> {
-    let decision = |d: &v1::Decision| Decision { by: d.by.clone(), score: d.score, reason: d.reason.clone(), at: d.at };
+pub(super) fn paper_score(m: &v2::Marking) -> Option<f64> {
+    let decision = |d: &v2::Decision| Decision { by: d.by.clone(), score: d.score, reason: d.reason.clone(), at: d.at };
     let record = MarkingRecord {
         code: m.code.clone(),
         ticket: m.ticket.clone(),
@@ -192,6 +196,7 @@ pub(super) fn paper_score(m: &v1::Marking) -> Option<f64> {
         item: m.item,
         section_score: m.section_score,
         appealed: m.appealed,
+        blank: m.blank,
         marking: ResponseMarking {
             max_score: m.marking.max_score,
             tolerance: m.marking.tolerance,
@@ -208,8 +213,8 @@ pub(super) fn paper_score(m: &v1::Marking) -> Option<f64> {
     record.paper_score()
 }
 
-pub(super) fn event(e: &Event) -> v1::FullEvent {
-    v1::FullEvent {
+pub(super) fn event(e: &Event) -> v2::FullEvent {
+    v2::FullEvent {
         seq: e.seq,
         at: e.at,
         actor: e.actor.clone(),
@@ -223,7 +228,7 @@ pub(super) fn event(e: &Event) -> v1::FullEvent {
 }
 
 /// Checks that a paper's positions exist in the bank and the spec.
-fn check_indices(bank: &Bank, spec: &PaperSpec, paper: &v1::Paper) -> Result<()> {
+fn check_indices(bank: &Bank, spec: &PaperSpec, paper: &v2::Paper) -> Result<()> {
     for (pos, it) in paper.items.iter().enumerate() {
         let item = bank.items.get(it.item as usize).ok_or_else(|| {
             invalid(format!("paper {} position {pos}: item {} is not in the bank", paper.index, it.item))

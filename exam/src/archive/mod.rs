@@ -6,7 +6,8 @@
 //!
 //! Layout: line 1 is the header `{"format":"kaoshi-archive","version":1,…}`;
 //! then one record per line `{"section": S, "data": …}` with sections in the
-//! order of [`SECTIONS`] and records of the types in [`v1`]; the last line is
+//! order of [`SECTIONS`] and records of the types in [`v2`] (version 1:
+//! [`v1`]); the last line is
 //! `{"manifest": {"sections": {S: {"count","hash"}}, "lines", "archive_hash"}}`
 //! where each section hash is BLAKE3 (derive-key `kaoshi archive v1`) over
 //! its lines (each with its newline) and `archive_hash` covers every line
@@ -15,6 +16,7 @@
 mod convert;
 mod error;
 pub mod v1;
+pub mod v2;
 
 pub use error::ArchiveError;
 use error::{invalid, Result};
@@ -32,7 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The format name in the header.
 pub const FORMAT: &str = "kaoshi-archive";
 /// The version this build writes; it reads this and every earlier one.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Sections, in file order.
 pub const SECTIONS: [&str; 9] =
     ["batch", "bank", "seat", "paper", "answer", "marking", "publication", "event", "checkpoint"];
@@ -59,13 +61,13 @@ pub fn export(store: &Store, id: &str, now: i64) -> Result<Vec<u8>> {
         records.push(record("paper", &convert::paper(&paper))?);
     }
     for (ticket, pos, a) in store.answers(id)? {
-        records.push(record("answer", &v1::Answer { ticket, pos, response: a.response, seq: a.seq, at: a.at })?);
+        records.push(record("answer", &v2::Answer { ticket, pos, response: a.response, seq: a.seq, at: a.at })?);
     }
     for r in store.markings(id)? {
         records.push(record("marking", &convert::marking(&r))?);
     }
     if let Some(p) = store.publication(id)? {
-        records.push(record("publication", &v1::Publication { at: p.at, by: p.by, notice_until: p.notice_until })?);
+        records.push(record("publication", &v2::Publication { at: p.at, by: p.by, notice_until: p.notice_until })?);
     }
     // The event segment: every event from this batch's first to its last;
     // other batches' events inside the range as stubs.
@@ -81,9 +83,9 @@ pub fn export(store: &Store, id: &str, now: i64) -> Result<Vec<u8>> {
     if let (Some(&first), Some(&last)) = (mine.first(), mine.last()) {
         for e in &chain[first..=last] {
             let archived = if e.batch.as_deref() == Some(id) {
-                v1::Event::Full(convert::event(e))
+                v2::Event::Full(convert::event(e))
             } else {
-                v1::Event::Stub(v1::Stub {
+                v2::Event::Stub(v2::Stub {
                     seq: e.seq,
                     prev: e.prev.clone(),
                     body_hash: body_hash(e),
@@ -95,7 +97,7 @@ pub fn export(store: &Store, id: &str, now: i64) -> Result<Vec<u8>> {
         }
     }
     if let Some(c) = store.last_checkpoint()? {
-        records.push(record("checkpoint", &v1::Checkpoint { seq: c.seq, hash: c.hash, at: c.at })?);
+        records.push(record("checkpoint", &v2::Checkpoint { seq: c.seq, hash: c.hash, at: c.at })?);
     }
     Ok(write(id, now, &records))
 }
@@ -154,10 +156,26 @@ pub struct Verified {
     pub regraded: Option<usize>,
 }
 
-/// The records of an archive, by section, as written.
-struct Sections(HashMap<String, Vec<Value>>);
+/// The records of an archive, by section, as written, and its version.
+struct Sections(HashMap<String, Vec<Value>>, u64);
 
 impl Sections {
+    /// The seats, as version-2 records whatever the archive's version.
+    fn seats(&self) -> Result<Vec<v2::Seat>> {
+        Ok(match self.1 {
+            1 => self.all::<v1::Seat>("seat")?.into_iter().map(v2::Seat::from).collect(),
+            _ => self.all("seat")?,
+        })
+    }
+
+    /// The marking records, as version-2 records whatever the archive's version.
+    fn markings(&self) -> Result<Vec<v2::Marking>> {
+        Ok(match self.1 {
+            1 => self.all::<v1::Marking>("marking")?.into_iter().map(v2::Marking::from).collect(),
+            _ => self.all("marking")?,
+        })
+    }
+
     fn all<T: DeserializeOwned>(&self, section: &str) -> Result<Vec<T>> {
         self.0
             .get(section)
@@ -230,8 +248,8 @@ pub fn verify(bytes: &[u8], unlock: Option<&Unlock<'_>>) -> Result<Verified> {
         }
         counts.insert(s, count);
     }
-    let data = Sections(data);
-    let batch: v1::Batch = data.one("batch")?;
+    let data = Sections(data, version);
+    let batch: v2::Batch = data.one("batch")?;
     let events = verify_segment(&data.all("event")?)?;
     let regraded = match unlock {
         None => None,
@@ -243,19 +261,19 @@ pub fn verify(bytes: &[u8], unlock: Option<&Unlock<'_>>) -> Result<Verified> {
 /// The event segment is a contiguous piece of the chain: every full event
 /// hashes to what it says, every stub's hash follows from its parts, and
 /// each record names its predecessor's hash. Returns (full, stubs).
-fn verify_segment(events: &[v1::Event]) -> Result<(usize, usize)> {
+fn verify_segment(events: &[v2::Event]) -> Result<(usize, usize)> {
     let (mut full, mut stubs) = (0, 0);
     let mut prev: Option<(u64, &str)> = None;
     for e in events {
         let (seq, prev_hash, hash) = match e {
-            v1::Event::Stub(s) => {
+            v2::Event::Stub(s) => {
                 stubs += 1;
                 if !s.stub || chain_hash(&s.prev, &s.body_hash) != s.hash {
                     return Err(invalid(format!("event {} (stub) does not match its hash", s.seq)));
                 }
                 (s.seq, s.prev.as_str(), s.hash.as_str())
             }
-            v1::Event::Full(e) => {
+            v2::Event::Full(e) => {
                 full += 1;
                 let body =
                     body_hash_of(e.seq, e.at, &e.actor, &e.kind, e.batch.as_deref(), e.ticket.as_deref(), &e.detail);
@@ -278,28 +296,28 @@ fn verify_segment(events: &[v1::Event]) -> Result<(usize, usize)> {
 /// Re-grades every handed-in sheet from the archived answers and marks
 /// through the same result function as the server, and requires the stored
 /// results to be reproduced exactly.
-fn regrade(batch: &v1::Batch, data: &Sections, unlock: &Unlock<'_>) -> Result<usize> {
-    let bank_rec: v1::Bank = data.one("bank")?;
+fn regrade(batch: &v2::Batch, data: &Sections, unlock: &Unlock<'_>) -> Result<usize> {
+    let bank_rec: v2::Bank = data.one("bank")?;
     let sealed = hex::decode(&bank_rec.kbank_hex).map_err(|_| invalid("bank record is not hex"))?;
     let source = seal::open(&sealed, unlock).map_err(|e| invalid(format!("cannot open the archived bank: {e}")))?;
     let bank = &source.bank;
     let spec = convert::spec_from(&batch.spec)?;
     let grader = Grader::new(bank, &spec);
     let mut papers = HashMap::new();
-    for p in data.all::<v1::Paper>("paper")? {
+    for p in data.all::<v2::Paper>("paper")? {
         let paper = convert::paper_from(&p, bank, &spec)?;
         papers.insert(p.index, paper);
     }
     let mut answers: HashMap<String, Vec<(usize, Option<String>)>> = HashMap::new();
-    for a in data.all::<v1::Answer>("answer")? {
+    for a in data.all::<v2::Answer>("answer")? {
         answers.entry(a.ticket).or_default().push((a.pos, a.response));
     }
     let mut marks: HashMap<(String, usize), Option<f64>> = HashMap::new();
-    for m in data.all::<v1::Marking>("marking")? {
+    for m in data.markings()? {
         marks.insert((m.ticket.clone(), m.pos), convert::paper_score(&m));
     }
     let mut sheets = 0;
-    for seat in data.all::<v1::Seat>("seat")? {
+    for seat in data.seats()? {
         if seat.status != "submitted" {
             continue;
         }

@@ -25,12 +25,10 @@ impl Exam {
     pub async fn record_upload(&self, id: &str, user: &str, count: u64, reference: &str) -> Result<u64> {
         self.batch(id)?;
         if self.store.publication(id)?.is_none() {
-            return Err(Refusal::conflict(Code::NotPublished, "certificates are uploaded after publication").into());
+            return Err(Refusal::conflict(Code::NotPublished, "成绩公布后才能记录证书上传").into());
         }
         if reference.trim().is_empty() {
-            return Err(
-                Refusal::invalid(Code::UploadReferenceRequired, "an upload needs the platform's reference").into()
-            );
+            return Err(Refusal::invalid(Code::UploadReferenceRequired, "上传记录需要填写平台回执编号").into());
         }
         let total = self.store.uploads(id)? + count;
         self.store.put_uploads(id, total)?;

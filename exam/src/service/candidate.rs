@@ -36,10 +36,13 @@ impl Exam {
         self.check_failures(&ip, false)?;
         self.check_failures(&by_ticket, false)?;
         let found = self.batches().into_iter().find_map(|b| self.seat(&b.batch.id, ticket).ok().map(|s| (b, s)));
-        let Some((batch, _)) = found.filter(|(_, s)| s.id_number == id_number) else {
+        let matches = |s: &SeatRecord| {
+            crate::identity::normalize(&s.id_type, &s.id_number) == crate::identity::normalize(&s.id_type, id_number)
+        };
+        let Some((batch, _)) = found.filter(|(_, s)| matches(s)) else {
             self.check_failures(&ip, true)?;
             self.check_failures(&by_ticket, true)?;
-            return Err(Refusal::invalid(Code::LoginWrong, "ticket number or identity number is wrong").into());
+            return Err(Refusal::invalid(Code::LoginWrong, "准考证号或身份证件号码不正确").into());
         };
         let id = batch.batch.id.clone();
         let guard = self.lock_seat(&id, ticket).await;
@@ -62,19 +65,25 @@ impl Exam {
     }
 
     fn time_up() -> Refusal {
-        Refusal::conflict(Code::TimeUp, "time is up: the paper has been handed in")
+        Refusal::conflict(Code::TimeUp, "考试时间已到，试卷已自动提交")
     }
 
-    /// The seat's status (a sign of life: hands in if time is up).
+    /// The seat's status (a sign of life: hands in if time is up, records a disconnection).
     pub async fn seat_status(&self, batch: &LoadedBatch, ticket: &str) -> Result<SeatRecord> {
         let id = &batch.batch.id;
         let guard = self.lock_seat(id, ticket).await;
         let mut seat = self.seat(id, ticket)?;
-        seat.last_seen = self.now();
-        let expired = self.expire_if_due(batch, &mut seat)?;
-        self.store.put_seat(id, &seat)?;
+        let logged = if self.expire_if_due(batch, &mut seat)? {
+            true
+        } else {
+            let mut change = seat.apply(&Action::Heartbeat, self.now())?;
+            let logged = change.disconnected.is_some();
+            self.settle_change(batch, &Actor::Seat(ticket.to_string()), &mut change)?;
+            seat = change.seat;
+            logged
+        };
         drop(guard);
-        if expired {
+        if logged {
             self.commit().await?;
         }
         Ok(seat)
@@ -86,14 +95,13 @@ impl Exam {
         let id = &batch.batch.id;
         let guard = self.lock_seat(id, ticket).await;
         let mut seat = self.seat(id, ticket)?;
-        seat.last_seen = self.now();
         if self.expire_if_due(batch, &mut seat)? {
             drop(guard);
             self.commit().await?;
             return Err(Self::time_up().into());
         }
         let mut change = seat.apply(&Action::Open { batch_start: batch.batch.start }, self.now())?;
-        let started = change.event.is_some();
+        let started = change.event.is_some() || change.disconnected.is_some();
         self.settle_change(batch, &Actor::Seat(ticket.to_string()), &mut change)?;
         drop(guard);
         if started {
@@ -124,7 +132,6 @@ impl Exam {
         let guard = self.lock_seat(id, ticket).await;
         let mut seat = self.seat(id, ticket)?;
         let now = self.now();
-        seat.last_seen = now;
         if self.expire_if_due(batch, &mut seat)? {
             drop(guard);
             self.commit().await?;
@@ -133,15 +140,11 @@ impl Exam {
         seat.accepts_saves()?;
         let paper = batch.paper_of(&seat)?;
         let it = paper.items.get(pos).ok_or_else(|| {
-            Refusal::invalid(
-                Code::NotOnPaper,
-                format!("position {pos} is not on the paper ({} items)", paper.items.len()),
-            )
+            Refusal::invalid(Code::NotOnPaper, format!("试卷没有第 {} 题（共 {} 题）", pos + 1, paper.items.len()))
         })?;
         let response = response.filter(|r| !r.is_empty());
         if let Some(r) = &response {
-            parse_response(&batch.source.bank, it, pos, r)
-                .map_err(|e| Refusal::new(Kind::Invalid, Code::BadResponse, e.to_string()))?;
+            parse_response(&batch.source.bank, it, pos, r).map_err(|_| response_refusal(batch, it, pos))?;
         }
         let previous = self.store.answer(id, ticket, pos)?;
         let replay = previous.as_ref().is_some_and(|p| p.seq == seq && p.response == response);
@@ -151,10 +154,14 @@ impl Exam {
             was_answered: previous.as_ref().is_some_and(|p| p.response.is_some()),
             answered: response.is_some(),
         };
-        let change = seat.apply(&action, now)?;
-        if !change.replay {
+        let mut change = seat.apply(&action, now)?;
+        if change.replay {
+            if change.disconnected.is_some() {
+                self.settle_change(batch, &actor, &mut change)?;
+            }
+        } else {
             self.store.put_answer(id, ticket, pos, &SavedAnswer { response: response.clone(), seq, at: now })?;
-            self.store.put_seat(id, &change.seat)?;
+            self.settle_change(batch, &actor, &mut change)?;
             self.event(
                 &actor,
                 EventKind::AnswerSave,
@@ -178,4 +185,20 @@ impl Exam {
         self.commit().await?;
         Ok(seat)
     }
+}
+
+/// Why a response does not fit its item, in the candidate's words.
+fn response_refusal(batch: &LoadedBatch, it: &kaoshi_engine::assemble::PaperItem, pos: usize) -> Refusal {
+    use kaoshi_engine::bank::ItemBody;
+    let n = pos + 1;
+    let last = |options: &[String]| char::from(b'A' + options.len().saturating_sub(1) as u8);
+    let message = match &batch.source.bank.items[it.item as usize].body {
+        ItemBody::Judge { .. } => format!("第 {n} 题是判断题，答案只能是 T（正确）或 F（错误）"),
+        ItemBody::Single { options, .. } => format!("第 {n} 题是单选题，答案须是一个选项字母（A–{}）", last(options)),
+        ItemBody::Multiple { options, .. } => {
+            format!("第 {n} 题是多选题，答案须是按顺序排列、不重复的选项字母（A–{}）", last(options))
+        }
+        ItemBody::Short { .. } => format!("第 {n} 题的作答超过 20000 字"),
+    };
+    Refusal::new(Kind::Invalid, Code::BadResponse, message)
 }

@@ -31,6 +31,8 @@ pub struct Exam {
     batches: RwLock<HashMap<String, Arc<LoadedBatch>>>,
     locks: Vec<tokio::sync::Mutex<()>>,
     failures: Mutex<HashMap<String, (i64, u32)>>,
+    /// Responses assigned to markers: (batch, code) → lease.
+    pub(super) leases: Mutex<HashMap<(String, String), crate::marking::Lease>>,
 }
 
 /// A batch whose bank could not be opened at start.
@@ -56,6 +58,17 @@ impl Exam {
                 ExamError::Internal(format!("batch {}: cannot open bank {}: {e}", batch.id, batch.bank_id))
             })?;
             let papers: Vec<Paper> = store.papers(&batch.id)?;
+            let mut batch = batch;
+            if batch.code_secret.is_none() {
+                // A batch from before keyed codes: it gets its secret now; codes already issued stay.
+                batch.code_secret = Some(crate::admin::new_secret());
+                store.put_batch(&batch)?;
+            }
+            for r in store.markings(&batch.id)? {
+                if store.code_holder(&batch.id, &r.code)?.is_none() {
+                    store.put_code(&batch.id, &r.code, &r.ticket, r.pos)?;
+                }
+            }
             log.append(
                 clock.now_ms(),
                 NewEvent {
@@ -75,6 +88,7 @@ impl Exam {
             batches: RwLock::new(batches),
             locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
             failures: Mutex::default(),
+            leases: Mutex::default(),
         })
     }
 
@@ -117,7 +131,7 @@ impl Exam {
         self.batch_map()
             .get(id)
             .cloned()
-            .ok_or_else(|| Refusal::not_found(Code::BatchNotFound, format!("batch {id}")).into())
+            .ok_or_else(|| Refusal::not_found(Code::BatchNotFound, format!("没有批次 {id}")).into())
     }
 
     /// Every open batch, by id.
@@ -129,9 +143,9 @@ impl Exam {
 
     /// A seat record.
     pub fn seat(&self, batch: &str, ticket: &str) -> Result<SeatRecord> {
-        self.store
-            .seat(batch, ticket)?
-            .ok_or_else(|| Refusal::not_found(Code::SeatNotFound, format!("seat {ticket} in batch {batch}")).into())
+        self.store.seat(batch, ticket)?.ok_or_else(|| {
+            Refusal::not_found(Code::SeatNotFound, format!("批次 {batch} 中没有准考证号 {ticket}")).into()
+        })
     }
 
     /// A seat's saved responses by paper position.
@@ -161,13 +175,28 @@ impl Exam {
         if let Some(old) = &change.revoked {
             self.store.remove_session(old)?;
         }
+        if let Some((from, to)) = change.disconnected {
+            let detail = serde_json::json!({"from": from, "to": to, "seconds": (to - from) / 1000});
+            self.event(actor, EventKind::Disconnect, Some(id), Some(&change.seat.ticket), detail)?;
+        }
         if let Some(reason) = change.handed_in.clone() {
-            self.hand_in_result(batch, &mut change.seat)?;
+            let responses = self.responses(batch, &change.seat)?;
+            let records = crate::marking::records_for(batch, &change.seat, &responses);
+            let blank: Vec<usize> = records.iter().filter(|r| r.blank).map(|r| r.pos).collect();
+            self.hand_in_result(batch, &mut change.seat, &responses, &blank);
             self.store.put_seat(id, &change.seat)?;
             let score = change.seat.result.as_ref().map(|r| r.score);
-            for record in crate::marking::records_for(batch, &change.seat) {
-                if self.store.marking(id, &record.ticket, record.pos)?.is_none() {
-                    self.store.put_marking(id, &record)?;
+            for mut record in records {
+                if self.store.marking(id, &record.ticket, record.pos)?.is_some() {
+                    continue;
+                }
+                record.code = self.unique_code(batch, &record.ticket, record.pos)?;
+                self.store.put_marking(id, &record)?;
+                self.store.put_code(id, &record.code, &record.ticket, record.pos)?;
+                if record.blank {
+                    let detail = serde_json::json!({"code": record.code, "pos": record.pos, "score": 0.0,
+                                                    "reason": "空白作答，自动计 0 分，不送评"});
+                    self.event(&Actor::System, EventKind::Mark, Some(id), Some(&record.ticket), detail)?;
                 }
             }
             self.event(
@@ -186,18 +215,43 @@ impl Exam {
         Ok(())
     }
 
-    /// Grades a handed-in seat's acknowledged answers (objective items; short
-    /// items wait for their marks).
-    pub(super) fn hand_in_result(&self, batch: &LoadedBatch, seat: &mut SeatRecord) -> Result<()> {
-        let responses = self.responses(batch, seat)?;
+    /// Grades a handed-in seat's acknowledged answers: objective items now,
+    /// blank short answers 0, other short answers wait for their marks.
+    pub(super) fn hand_in_result(
+        &self,
+        batch: &LoadedBatch,
+        seat: &mut SeatRecord,
+        responses: &[Option<String>],
+        blank: &[usize],
+    ) {
         seat.result = batch.papers.get(seat.paper as usize).and_then(|paper| {
             let bank = &batch.source.bank;
             let grader = kaoshi_engine::grade::Grader::new(bank, &batch.batch.spec);
-            crate::results::sheet_scores(&grader, bank, paper, &responses, |_| None)
+            crate::results::sheet_scores(&grader, bank, paper, responses, |pos| blank.contains(&pos).then_some(0.0))
                 .ok()
                 .map(|items| grader.result(paper, items))
         });
-        Ok(())
+    }
+
+    /// An anonymous code for a response, unique in its batch (checked against
+    /// the batch's code index; a collision moves to the next attempt).
+    pub(super) fn unique_code(&self, batch: &LoadedBatch, ticket: &str, pos: usize) -> Result<String> {
+        let id = &batch.batch.id;
+        let key = batch
+            .batch
+            .code_secret
+            .as_deref()
+            .and_then(crate::marking::secret_key)
+            .ok_or_else(|| ExamError::Internal(format!("batch {id} has no code secret")))?;
+        for attempt in 0..64 {
+            let code = crate::marking::anonymous_code(&key, id, ticket, pos, attempt);
+            match self.store.code_holder(id, &code)? {
+                None => return Ok(code),
+                Some((t, p)) if t == ticket && p == pos => return Ok(code),
+                Some(_) => tracing::warn!(batch = %id, attempt, "anonymous code collision: trying the next"),
+            }
+        }
+        Err(ExamError::Internal(format!("batch {id}: no unique anonymous code in 64 attempts")))
     }
 
     /// Applies `action` to a seat, stores and logs the change; the caller holds the lock and commits.
@@ -228,7 +282,7 @@ impl Exam {
             }
             Some(Session::Staff { expires, .. }) if expires < self.now() => Err(Refusal::unauthorized().into()),
             Some(Session::Staff { .. }) => {
-                Err(Refusal::forbidden(Code::StaffTokenAtSeat, "a staff token cannot act as a seat").into())
+                Err(Refusal::forbidden(Code::StaffTokenAtSeat, "工作人员的登录不能用于考位").into())
             }
             None => Err(Refusal::unauthorized().into()),
         }
@@ -243,12 +297,14 @@ impl Exam {
                     return Err(Refusal::unauthorized().into());
                 }
                 if !allowed.contains(&role) {
-                    return Err(Refusal::forbidden(Code::WrongRole, format!("role {role} cannot do this")).into());
+                    return Err(
+                        Refusal::forbidden(Code::WrongRole, format!("“{}”角色无权进行此操作", role.name_zh())).into()
+                    );
                 }
                 Ok(StaffSession { user, role })
             }
             Some(Session::Seat { .. }) => {
-                Err(Refusal::forbidden(Code::SeatTokenAtStaff, "a seat token cannot use the staff API").into())
+                Err(Refusal::forbidden(Code::SeatTokenAtStaff, "考生的登录不能用于工作人员功能").into())
             }
             None => Err(Refusal::unauthorized().into()),
         }
@@ -268,7 +324,7 @@ impl Exam {
             return Err(Refusal::new(
                 Kind::TooMany,
                 Code::LoginTooMany,
-                "too many failed logins: wait a minute or ask a proctor",
+                "登录失败次数过多，请一分钟后再试或请监考员协助",
             )
             .into());
         }

@@ -16,5 +16,5 @@ mod results;
 
 pub use candidate::Saved;
 pub use core::{Exam, StaffSession};
-pub use marking::{LeaderList, Task};
+pub use marking::{LeaderList, Next, Task, Waiting, LEASE_MS};
 pub use results::ExportFile;

@@ -19,7 +19,7 @@ impl Exam {
         let Some(staff) = staff.filter(|s| verify_password(password, &s.password_hash)) else {
             self.check_failures(&ip, true)?;
             self.check_failures(&by_user, true)?;
-            return Err(Refusal::invalid(Code::LoginWrong, "user name or password is wrong").into());
+            return Err(Refusal::invalid(Code::LoginWrong, "用户名或密码不正确").into());
         };
         let (token, hash) = new_token();
         let expires = self.now() + STAFF_SESSION_MS;
@@ -52,6 +52,24 @@ impl Exam {
         user: &str,
     ) -> Result<(Arc<LoadedBatch>, SeatRecord)> {
         let batch = self.batch(id)?;
+        let cap = batch.batch.extension_cap_ms();
+        let action = match action {
+            Action::Extend { minutes, reason, .. } => Action::Extend { minutes, reason, cap_ms: cap },
+            Action::CreditOffline { reason, .. } => Action::CreditOffline { reason, cap_ms: cap },
+            other => other,
+        };
+        if let Action::Move { room: Some(room), seat: Some(place), .. } = &action {
+            let (room, place) = (room.trim(), place.trim());
+            if let Some(holder) =
+                self.store.seats(id)?.into_iter().find(|s| s.ticket != ticket && s.room == room && s.seat == place)
+            {
+                return Err(Refusal::conflict(
+                    Code::SeatTaken,
+                    format!("{room} {place}号座位已有考生 {}（准考证号 {}），不能调入", holder.name, holder.ticket),
+                )
+                .into());
+            }
+        }
         let guard = self.lock_seat(id, ticket).await;
         let seat = self.seat(id, ticket)?;
         let seat = self.apply(&batch, &seat, &action, &Actor::Staff(user.to_string()))?;

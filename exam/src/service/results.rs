@@ -44,13 +44,13 @@ impl Exam {
     pub async fn publish(&self, id: &str, user: &str) -> Result<Publication> {
         self.batch(id)?;
         if self.store.publication(id)?.is_some() {
-            return Err(Refusal::conflict(Code::AlreadyPublished, "the results are already published").into());
+            return Err(Refusal::conflict(Code::AlreadyPublished, "成绩已经公布").into());
         }
         let (t, _, _) = self.totals(id)?;
         let blockers = t.blockers();
         if !blockers.is_empty() {
             return Err(
-                Refusal::conflict(Code::PublishBlocked, format!("cannot publish: {}", blockers.join("; "))).into()
+                Refusal::conflict(Code::PublishBlocked, format!("暂不能公布成绩：{}", blockers.join("；"))).into()
             );
         }
         let at = self.now();
@@ -73,12 +73,12 @@ impl Exam {
         let publication = self
             .store
             .publication(id)?
-            .ok_or_else(|| Refusal::conflict(Code::NotPublished, "appeals open with publication"))?;
+            .ok_or_else(|| Refusal::conflict(Code::NotPublished, "成绩公布后才能受理申诉"))?;
         if self.now() > publication.notice_until {
-            return Err(Refusal::conflict(Code::NoticeEnded, "the public notice has ended: results are final").into());
+            return Err(Refusal::conflict(Code::NoticeEnded, "公示期已满，成绩已最终确定").into());
         }
         if reason.trim().is_empty() {
-            return Err(Refusal::invalid(Code::AppealReasonRequired, "an appeal needs a reason").into());
+            return Err(Refusal::invalid(Code::AppealReasonRequired, "申诉需要填写理由").into());
         }
         self.seat(id, ticket)?;
         let mut reopened = 0;
@@ -107,7 +107,7 @@ impl Exam {
         let batch = self.batch(id)?;
         let (table, format) = Table::parse(file)?;
         if table.after_publication() && self.store.publication(id)?.is_none() {
-            return Err(Refusal::conflict(Code::NotPublished, "results are exported after publication").into());
+            return Err(Refusal::conflict(Code::NotPublished, "成绩公布后才能导出").into());
         }
         let seats = self.store.seats(id)?;
         let rows = match table {

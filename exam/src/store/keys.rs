@@ -30,6 +30,11 @@ pub(super) fn parse_position(key: &[u8]) -> Option<(String, usize)> {
     Some((ticket.to_string(), pos.parse().ok()?))
 }
 
+/// `batch/CODE`: the response an anonymous code names.
+pub(super) fn code(batch: &str, code: &str) -> Vec<u8> {
+    format!("{batch}/{code}").into_bytes()
+}
+
 /// `batch/00000007`: a paper.
 pub(super) fn paper(batch: &str, index: u64) -> Vec<u8> {
     format!("{batch}/{index:08}").into_bytes()

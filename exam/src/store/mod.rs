@@ -37,6 +37,7 @@ struct Trees {
     staff: sled::Tree,
     events: sled::Tree,
     marking: sled::Tree,
+    codes: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -86,6 +87,7 @@ impl Store {
             staff: tree("staff")?,
             events: tree("events")?,
             marking: tree("marking")?,
+            codes: tree("codes")?,
             meta: tree("meta")?,
         };
         Ok(Store { db, trees: Arc::new(trees), progress: Arc::default(), committer: None })
@@ -245,6 +247,11 @@ impl Store {
         self.get(&self.trees.staff, "staff", user.as_bytes())
     }
 
+    /// Every staff account, by user name.
+    pub fn all_staff(&self) -> Result<Vec<Staff>> {
+        Ok(self.scan(&self.trees.staff, "staff", b"")?.into_iter().map(|(_, s)| s).collect())
+    }
+
     /// Stores a staff account.
     pub fn put_staff(&self, staff: &Staff) -> Result<()> {
         self.put(&self.trees.staff, staff.user.as_bytes(), staff)
@@ -265,6 +272,16 @@ impl Store {
     /// Stores a marking record (under its candidate and position).
     pub fn put_marking(&self, batch: &str, record: &MarkingRecord) -> Result<()> {
         self.put(&self.trees.marking, &keys::position(batch, &record.ticket, record.pos), record)
+    }
+
+    /// The response (ticket, position) an anonymous code names in a batch.
+    pub fn code_holder(&self, batch: &str, code: &str) -> Result<Option<(String, usize)>> {
+        self.get(&self.trees.codes, "codes", &keys::code(batch, code))
+    }
+
+    /// Records which response an anonymous code names.
+    pub fn put_code(&self, batch: &str, code: &str, ticket: &str, pos: usize) -> Result<()> {
+        self.put(&self.trees.codes, &keys::code(batch, code), &(ticket, pos))
     }
 
     // Facts kept in the meta tree.

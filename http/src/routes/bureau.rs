@@ -1,7 +1,7 @@
 //! Occupation registration, certificate-upload records and the bureau's metrics.
 
 use crate::auth::{Admins, Auditors, Staff};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Body};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub async fn register(
     State(exam): State<AppState>,
     who: Staff<Admins>,
-    Json(r): Json<Registration>,
+    Body(r): Body<Registration>,
 ) -> ApiResult<Json<Vec<Registration>>> {
     Ok(Json(exam.register_occupation(&who.user, r).await?))
 }
@@ -36,7 +36,7 @@ pub async fn uploaded(
     State(exam): State<AppState>,
     who: Staff<Admins>,
     Path(id): Path<String>,
-    Json(body): Json<UploadBody>,
+    Body(body): Body<UploadBody>,
 ) -> ApiResult<Json<UploadAnswer>> {
     let uploaded = exam.record_upload(&id, &who.user, body.count, &body.reference).await?;
     Ok(Json(UploadAnswer { uploaded }))

@@ -2,7 +2,7 @@
 //! actions on a seat. Every action is on the event log with who and why.
 
 use crate::auth::{AnyStaff, Proctors, Staff, StreamStaff};
-use crate::error::ApiResult;
+use crate::error::{optional_json, ApiResult, Body};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -35,7 +35,7 @@ pub struct LoginAnswer {
 pub async fn login(
     State(exam): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Json(body): Json<LoginBody>,
+    Body(body): Body<LoginBody>,
 ) -> ApiResult<Json<LoginAnswer>> {
     let (token, staff) = exam.staff_login(&body.user, &body.password, &peer.ip().to_string()).await?;
     Ok(Json(LoginAnswer { token, role: staff.role, user: staff.user }))
@@ -89,6 +89,9 @@ pub struct SeatView {
     violations: u32,
     last_seq: u64,
     score: Option<f64>,
+    offline_seconds: i64,
+    offline_uncredited_seconds: i64,
+    extra_seconds: i64,
 }
 
 impl SeatView {
@@ -106,6 +109,9 @@ impl SeatView {
             violations: seat.violations,
             last_seq: seat.last_seq,
             score: seat.result.as_ref().map(|r| r.score),
+            offline_seconds: seat.offline_ms / 1000,
+            offline_uncredited_seconds: seat.offline_uncredited_ms() / 1000,
+            extra_seconds: seat.extra_ms / 1000,
         }
     }
 }
@@ -172,11 +178,12 @@ fn action_of(name: &str, body: ActionBody) -> Result<Action, Refusal> {
         "approve" => Action::Approve { reason },
         "pause" => Action::Pause { reason },
         "resume" => Action::Resume { reason },
-        "extend" => Action::Extend { minutes: body.minutes, reason },
+        "extend" => Action::Extend { minutes: body.minutes, reason, cap_ms: 0 },
+        "credit_offline" => Action::CreditOffline { reason, cap_ms: 0 },
         "move" => Action::Move { room: body.room, seat: body.seat, reason },
         "violation" => Action::Violation { reason },
         "submit" => Action::ForceSubmit { reason },
-        other => return Err(Refusal::not_found(Code::UnknownAction, format!("action {other}"))),
+        other => return Err(Refusal::not_found(Code::UnknownAction, format!("没有“{other}”这项操作"))),
     })
 }
 
@@ -186,9 +193,9 @@ pub async fn action(
     State(exam): State<AppState>,
     who: Staff<Proctors>,
     Path((id, ticket, name)): Path<(String, String, String)>,
-    body: Option<Json<ActionBody>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<SeatView>> {
-    let action = action_of(&name, body.map(|b| b.0).unwrap_or_default())?;
+    let action = action_of(&name, optional_json(&body)?)?;
     let (batch, seat) = exam.seat_action(&id, &ticket, action, &who.user).await?;
     Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now())))
 }

@@ -1,7 +1,7 @@
 //! Score totalling, publication, appeals, exports and the archive.
 
 use crate::auth::{Admins, Archivists, Readers, Staff};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Body};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -60,7 +60,7 @@ pub async fn appeal(
     State(exam): State<AppState>,
     who: Staff<Admins>,
     Path(id): Path<String>,
-    Json(body): Json<AppealBody>,
+    Body(body): Body<AppealBody>,
 ) -> ApiResult<Json<AppealAnswer>> {
     let rechecks = exam.appeal(&id, &who.user, &body.ticket, &body.reason).await?;
     Ok(Json(AppealAnswer { rechecks }))

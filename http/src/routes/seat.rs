@@ -2,7 +2,7 @@
 //! its own seat: there is no parameter that names another candidate.
 
 use crate::auth::Candidate;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Body};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::Json;
@@ -78,7 +78,7 @@ pub struct LoginAnswer {
 pub async fn login(
     State(exam): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Json(body): Json<LoginBody>,
+    Body(body): Body<LoginBody>,
 ) -> ApiResult<Json<LoginAnswer>> {
     let (batch, seat, token) = exam.seat_login(&body.ticket, &body.id_number, &peer.ip().to_string()).await?;
     Ok(Json(LoginAnswer { status: StatusBody::of(&batch, &seat, exam.now()), token }))
@@ -217,7 +217,7 @@ pub async fn save(
     State(exam): State<AppState>,
     me: Candidate,
     Path(pos): Path<usize>,
-    Json(body): Json<SaveBody>,
+    Body(body): Body<SaveBody>,
 ) -> ApiResult<Json<SavedBody>> {
     let saved = exam.save_answer(&me.batch, &me.ticket, pos, body.response, body.seq).await?;
     Ok(Json(SavedBody {

@@ -88,7 +88,7 @@ async fn time_out_hands_in_the_last_acknowledged_answers() {
         .filter(|e| e.kind == kaoshi_exam::events::EventKind::Submit)
         .collect();
     assert_eq!((submits.len(), submits[0].actor.as_str()), (1, "timer"));
-    assert_eq!(submits[0].detail["reason"], "time is up");
+    assert_eq!(submits[0].detail["reason"], "考试时间到，自动交卷");
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 
 mod clock;
 mod flow;
+mod integrity;
+mod marking;
 
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
@@ -37,18 +39,46 @@ pub struct Room {
     pub app: Router,
 }
 
+/// The chinese-cook-5 sample bank (two short items per paper).
+pub fn cook_bank() -> kaoshi_engine::BankSource {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../question-banks/chinese-cook-5");
+    let read = |n: &str| std::fs::read_to_string(dir.join(n)).expect("sample bank file");
+    let (bank, paper, items) = (read("bank.toml"), read("paper.toml"), read("items.jsonl"));
+    kaoshi_engine::parse_source(kaoshi_engine::SourceFiles {
+        bank_toml: &bank,
+        paper_toml: Some(&paper),
+        items_jsonl: &items,
+    })
+    .expect("cook bank")
+}
+
+/// Whether a text has Chinese characters in it.
+pub fn chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
 impl Room {
     pub fn new(n: usize, duration_seconds: i64) -> Room {
+        Room::with_bank(n, duration_seconds, sample_bank().expect("sample bank"), &[])
+    }
+
+    /// A room over `source`, with extra staff `(user, role, organisation)`.
+    pub fn with_bank(
+        n: usize,
+        duration_seconds: i64,
+        source: kaoshi_engine::BankSource,
+        extra: &[(&str, Role, Option<&str>)],
+    ) -> Room {
         let tmp = tempfile::tempdir().expect("tmp");
         let store = Store::open(tmp.path()).expect("store");
         let log = EventLog::open(store.clone()).expect("log");
         let key = Kek::from_bytes([3; 32]);
-        let source = sample_bank().expect("sample bank");
         let sealed = seal::seal(&source, &Lock::Key(&key), &mut rand_core_rng()).expect("seal");
         let roster: Vec<RosterLine> = (0..n)
             .map(|i| RosterLine {
                 ticket: format!("T{i:04}"),
-                id_number: format!("ID{i:06}"),
+                id_number: kaoshi_exam::identity::example_resident_id(i as u32),
+                id_type: "居民身份证".into(),
                 name: format!("考生{i}"),
                 organisation: format!("单位{}", i % 3),
                 room: "第1考场".into(),
@@ -74,8 +104,9 @@ impl Room {
             },
         )
         .expect("batch");
-        for (user, role) in [("p1", Role::Proctor), ("ad", Role::Admin)] {
-            let staff = new_staff(user, role, "secret-pass-1", None, &[]).expect("staff");
+        let base = [("p1", Role::Proctor, None), ("ad", Role::Admin, None)];
+        for (user, role, org) in base.iter().chain(extra) {
+            let staff = new_staff(user, *role, "secret-pass-1", *org, &[]).expect("staff");
             add_staff(&store, &log, T0, &Actor::Cli, &staff).expect("add");
         }
         drop(log);
@@ -101,7 +132,14 @@ impl Room {
         let resp = self.app.clone().oneshot(req.body(body).expect("request")).await.expect("response");
         let status = resp.status();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if !status.is_success() {
+            // Every refusal a person can see is in Chinese and carries a stable code.
+            let message = body["error"].as_str().unwrap_or_default();
+            assert!(chinese(message), "{method} {path}: a refusal without a Chinese message: {body}");
+            assert!(body["code"].is_string(), "{method} {path}: a refusal without a code: {body}");
+        }
+        (status, body)
     }
 
     pub async fn staff(&self, user: &str) -> String {
@@ -112,7 +150,8 @@ impl Room {
     }
 
     pub async fn seat_login(&self, i: usize) -> String {
-        let body = json!({"ticket": format!("T{i:04}"), "id_number": format!("ID{i:06}")});
+        let body =
+            json!({"ticket": format!("T{i:04}"), "id_number": kaoshi_exam::identity::example_resident_id(i as u32)});
         let (code, body) = self.call("POST", "/api/seat/login", None, Some(body)).await;
         assert_eq!(code, StatusCode::OK, "{body}");
         body["token"].as_str().expect("token").to_string()

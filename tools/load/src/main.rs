@@ -143,7 +143,8 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
     let roster: Vec<RosterLine> = (0..seats)
         .map(|i| RosterLine {
             ticket: format!("L{i:06}"),
-            id_number: format!("ID{i:06}"),
+            id_number: kaoshi_exam::identity::example_resident_id(i as u32),
+            id_type: "居民身份证".into(),
             name: format!("考生{i}"),
             organisation: format!("单位{}", i % 7),
             room: format!("R{:02}", i / 100 + 1),
@@ -250,7 +251,7 @@ async fn drive(args: &Args, base: &str) -> Result<()> {
                     "POST",
                     &format!("{base}/api/seat/login"),
                     None,
-                    Some(json!({"ticket": ticket, "id_number": format!("ID{i:06}")})),
+                    Some(json!({"ticket": ticket, "id_number": kaoshi_exam::identity::example_resident_id(i as u32)})),
                 )
                 .await;
                 let Ok((200, body, lat)) = login else {
