@@ -106,9 +106,10 @@ pub async fn plain_errors(response: Response) -> Response {
         StatusCode::NOT_FOUND => (Code::RequestNotFound, "没有这个页面或接口"),
         StatusCode::REQUEST_TIMEOUT => (Code::RequestTimeout, "请求超过 30 秒未完成"),
         StatusCode::PAYLOAD_TOO_LARGE => (Code::RequestTooLarge, "请求内容超过 128 KiB"),
-        StatusCode::METHOD_NOT_ALLOWED | StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
-            (Code::RequestInvalid, "请求方式或内容格式不正确")
-        }
+        StatusCode::BAD_REQUEST
+        | StatusCode::METHOD_NOT_ALLOWED
+        | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        | StatusCode::UNPROCESSABLE_ENTITY => (Code::RequestInvalid, "请求方式或内容格式不正确"),
         _ => return response,
     };
     let status = response.status();

@@ -64,4 +64,13 @@ async fn errors_carry_a_stable_code_and_500s_say_nothing_inside() {
     assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.role")));
     let (code, body) = room.call("GET", "/api/proctor/batches/nope/seats", Some(&p), None).await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("batch.not_found")));
+    // Below the handlers: the same JSON, in Chinese.
+    let (code, body) = room.call("GET", "/api/nothing/here", None, None).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("request.not_found")));
+    let (code, body) = room.call("POST", "/api/seat/login", None, Some(json!({"ticket": 5}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request.invalid")), "{body}");
+    let token = room.seat_login(0).await;
+    let (code, body) =
+        room.call("PUT", "/api/seat/answers/x", Some(&token), Some(json!({"response": "T", "seq": 1}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request.invalid")), "{body}");
 }
