@@ -59,7 +59,7 @@ fn export(data: &Path, batch: &str, output: &Path) -> Result<()> {
     )?;
     store.flush()?;
     let bytes = kaoshi_exam::archive::export(&store, batch, now)?;
-    crate::bank_files::write_atomic(output, &bytes)?;
+    crate::durable_file::write_atomic(output, &bytes)?;
     println!("archived batch {batch} ({} bytes) to {}", bytes.len(), output.display());
     Ok(())
 }

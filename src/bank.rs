@@ -1,6 +1,7 @@
 //! `kaoshi keygen` and `kaoshi bank …`.
 
-use crate::bank_files::{load_bank, read_source_dir, write_atomic, write_source_dir, SourceDirError};
+use crate::bank_files::{load_bank, read_source_dir, write_source_dir, SourceDirError};
+use crate::durable_file::write_atomic;
 use crate::keys::{self, KeyArgs};
 use crate::progress::spinner;
 use anyhow::{anyhow, bail, Context, Result};

@@ -1,12 +1,12 @@
 //! Banks on disk: source directories, sealed files, and atomic writes.
 
+use crate::durable_file::write_atomic;
 use crate::keys::KeyArgs;
 use anyhow::{bail, Context, Result};
 use kaoshi_engine::bank::{export, parse_source, BankSource, SourceFiles, BANK_FILE, ITEMS_FILE};
 use kaoshi_engine::seal;
 use kaoshi_engine::spec::PAPER_FILE;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 /// Reads a file to a string, naming it on error.
@@ -50,32 +50,6 @@ pub fn write_source_dir(dir: &Path, source: &BankSource) -> Result<()> {
         write_atomic(&dir.join(PAPER_FILE), paper.as_bytes())?;
     }
     write_atomic(&dir.join(ITEMS_FILE), text.items_jsonl.as_bytes())?;
-    Ok(())
-}
-
-/// Writes `bytes` to `path` so that a crash leaves either the old file or the
-/// complete new one, never a partial file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        bail!("cannot write {}: {e}", path.display());
-    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `serve --demo`: the demo batch, its key and its credentials, created once.
 
-use crate::bank_files::write_atomic;
+use crate::durable_file::write_atomic;
 use crate::keys;
 use anyhow::{anyhow, Result};
 use kaoshi_engine::seal::{self, Kek, Lock};

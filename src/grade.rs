@@ -4,7 +4,8 @@
 //! the same tally the server's results use, and results are written in
 //! parallel chunks kept in line order.
 
-use crate::bank_files::{load_bank, read_parallel, write_atomic};
+use crate::bank_files::{load_bank, read_parallel};
+use crate::durable_file::write_atomic;
 use crate::jsonl::Scan;
 use crate::keys::KeyArgs;
 use crate::papers;

@@ -2,7 +2,8 @@
 //! kaoshi-interop (reading inputs, writing the source directory, the
 //! package and the report).
 
-use crate::bank_files::{load_bank, write_atomic, write_source_dir};
+use crate::bank_files::{load_bank, write_source_dir};
+use crate::durable_file::write_atomic;
 use crate::keys::KeyArgs;
 use anyhow::{anyhow, bail, Context, Result};
 use kaoshi_interop::{build, Files, Format, Imported, Input, Options};

@@ -114,5 +114,7 @@ pub fn write_key_file(path: &Path, kek: &Kek) -> Result<()> {
     })?;
     file.write_all(kek.as_bytes())?;
     file.sync_all()?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    crate::durable_file::sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
     Ok(())
 }

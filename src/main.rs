@@ -9,6 +9,7 @@ mod bank_files;
 mod batch;
 mod coverage_report;
 mod demo;
+mod durable_file;
 mod grade;
 mod interop;
 mod jsonl;

@@ -61,7 +61,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
+        let store = exam.store().clone();
         kaoshi_http::serve::serve(listener, exam, kaoshi_http::serve::shutdown_signal()).await?;
+        let (barriers, acknowledged) = store.commit_counts();
+        println!(
+            "stopped: {barriers} durability barriers (sled flush + fdatasync) acknowledged {acknowledged} commits ({:.1} per barrier)",
+            acknowledged as f64 / barriers.max(1) as f64
+        );
         Ok(())
     })
 }

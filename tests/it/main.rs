@@ -9,6 +9,7 @@ mod browser_outage;
 mod cli;
 mod corrupt;
 mod crash;
+mod durability;
 mod fuzz_corpus;
 mod grade;
 mod interop_cli;

@@ -18,12 +18,12 @@ use crate::metrics::Registration;
 use crate::results::Publication;
 use crate::seat::SeatRecord;
 use crate::staff::{Session, Staff};
-use commit::{Committer, Progress};
+use commit::{Barrier, Committer, Progress};
 use kaoshi_engine::assemble::Paper;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -44,9 +44,9 @@ struct Trees {
 /// The embedded database, with typed operations.
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
     trees: Arc<Trees>,
     progress: Arc<Progress>,
+    barrier: Arc<Mutex<Barrier>>,
     committer: Option<Committer>,
 }
 
@@ -90,16 +90,19 @@ impl Store {
             codes: tree("codes")?,
             meta: tree("meta")?,
         };
-        Ok(Store { db, trees: Arc::new(trees), progress: Arc::default(), committer: None })
+        let barrier = Arc::new(Mutex::new(Barrier::new(db.clone(), &dir.join("db"))?));
+        Ok(Store { trees: Arc::new(trees), progress: Arc::default(), barrier, committer: None })
     }
 
-    /// Starts the group-commit task; call once inside the server's runtime.
+    /// Starts the group-commit thread (the server; the command line flushes in place).
     pub fn start_committer(&mut self) {
-        self.committer = Some(Committer::start(self.db.clone(), self.progress.clone()));
+        self.committer = Some(Committer::start(self.barrier.clone(), self.progress.clone()));
     }
 
-    /// Returns once every write made before the call is on disk. With no
-    /// committer (command-line use) it flushes in place.
+    /// Returns once every write made before the call is on stable storage:
+    /// after a barrier (sled's flush, `fdatasync` of its log, `fsync` of new
+    /// blob files) that started after those writes. With no committer
+    /// (command-line use) it takes the barrier in place.
     pub async fn commit(&self) -> Result<()> {
         match &self.committer {
             Some(c) => c.wait(&self.progress).await,
@@ -107,10 +110,14 @@ impl Store {
         }
     }
 
-    /// Flushes synchronously (command-line use and shutdown).
+    /// Takes the barrier synchronously (command-line use and shutdown).
     pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+        self.barrier.lock().unwrap_or_else(std::sync::PoisonError::into_inner).run(true)
+    }
+
+    /// Barriers taken and waiters they released since the store opened.
+    pub fn commit_counts(&self) -> (u64, u64) {
+        self.progress.counts()
     }
 
     fn get<T: DeserializeOwned>(&self, tree: &sled::Tree, name: &'static str, key: &[u8]) -> Result<Option<T>> {
@@ -118,14 +125,16 @@ impl Store {
     }
 
     fn put<T: Serialize>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> Result<()> {
-        tree.insert(key, serde_json::to_vec(value)?)?;
-        self.progress.wrote();
+        let bytes = serde_json::to_vec(value)?;
+        let len = bytes.len();
+        tree.insert(key, bytes)?;
+        self.progress.wrote(len);
         Ok(())
     }
 
     fn remove(&self, tree: &sled::Tree, key: &[u8]) -> Result<()> {
         tree.remove(key)?;
-        self.progress.wrote();
+        self.progress.wrote(0);
         Ok(())
     }
 
@@ -168,7 +177,7 @@ impl Store {
     /// Stores a sealed bank file under its content hash.
     pub fn put_sealed_bank(&self, hash: &str, sealed: &[u8]) -> Result<()> {
         self.trees.banks.insert(hash.as_bytes(), sealed)?;
-        self.progress.wrote();
+        self.progress.wrote(sealed.len());
         Ok(())
     }
 
@@ -352,7 +361,7 @@ impl Store {
     /// Appends (or overwrites) the raw record `seq`.
     pub fn put_event_raw(&self, seq: u64, record: &[u8]) -> Result<()> {
         self.trees.events.insert(keys::event(seq), record)?;
-        self.progress.wrote();
+        self.progress.wrote(record.len());
         Ok(())
     }
 

@@ -212,10 +212,17 @@ async fn run(args: Args) -> Result<()> {
         .strip_prefix("kaoshi serving on ")
         .ok_or_else(|| anyhow!("unexpected server output: {first}"))?
         .to_string();
-    std::thread::spawn(move || for _ in lines {});
+    let report = std::thread::spawn(move || {
+        lines.map_while(Result::ok).filter(|l| l.starts_with("stopped:")).collect::<Vec<_>>()
+    });
+    let run = Instant::now();
     let outcome = drive(&args, &base).await;
-    let _ = child.kill();
+    // SIGTERM: the server reports its durability barriers as it stops.
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
+    for line in report.join().unwrap_or_default() {
+        println!("server {line}, over {:.0} s of run", run.elapsed().as_secs_f64());
+    }
     if args.keep.is_none() {
         let _ = std::fs::remove_dir_all(&data);
     }

@@ -1,0 +1,40 @@
+//! Files kaoshi writes itself, made durable: a temporary file, fsynced,
+//! renamed over the target, the directory fsynced — a crash or a power cut
+//! leaves the old file or the complete new one.
+
+use anyhow::{bail, Result};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` so that a crash leaves either the old file or the
+/// complete new one, never a partial file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        sync_dir(dir)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        bail!("cannot write {}: {e}", path.display());
+    }
+    Ok(())
+}
+
+/// Makes a directory's entries durable (a file just created or renamed in
+/// it). File systems that cannot sync a directory (EINVAL) are let be.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    match fs::File::open(dir).and_then(|d| d.sync_all()) {
+        Err(e) if e.raw_os_error() == Some(22) => Ok(()),
+        other => other,
+    }
+}
