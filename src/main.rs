@@ -19,6 +19,7 @@ mod papers;
 mod progress;
 mod serve;
 mod staff;
+mod tls;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -59,10 +60,17 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Assemble one paper per candidate and write papers.jsonl.
     Assemble(assemble::AssembleArgs),
+    /// HTTPS for the exam LAN: a local certificate authority and server certificate.
+    #[command(subcommand)]
+    Tls(tls::TlsCommand),
 }
 
 /// Runs the command line; prints a one-line `error: …` and fails on error.
 fn main() -> ExitCode {
+    // Everything kaoshi writes — the store, keys, exports, archives — is the
+    // organisation's alone: files 0600, directories 0700.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen(a) => bank::keygen(a),
@@ -75,6 +83,7 @@ fn main() -> ExitCode {
         Command::Archive(c) => archive::run(c),
         Command::Grade(a) => grade::run(a),
         Command::Assemble(a) => assemble::run(a),
+        Command::Tls(c) => tls::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,8 @@ use anyhow::{anyhow, Context, Result};
 use kaoshi_exam::clock::SystemClock;
 use kaoshi_exam::store::Store;
 use kaoshi_exam::Exam;
+use kaoshi_http::gate::Caps;
+use kaoshi_http::serve::Options;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +25,12 @@ pub struct ServeArgs {
     demo: bool,
     #[command(flatten)]
     key: KeyArgs,
+    /// PEM certificate chain for HTTPS (see `kaoshi tls init`).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 fn init_tracing() {
@@ -34,8 +42,13 @@ fn init_tracing() {
 /// `kaoshi serve [--data DIR] [--addr ADDR] [--demo] [--key-file KEY | --passphrase-env VAR]`.
 pub fn run(args: ServeArgs) -> Result<()> {
     init_tracing();
-    let ServeArgs { data, addr, demo, key } = args;
+    let ServeArgs { data, addr, demo, key, tls_cert, tls_key } = args;
     let addr: SocketAddr = addr.parse().map_err(|e| anyhow!("--addr `{addr}`: {e}"))?;
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(tls_config(&cert, &key)?),
+        _ => None,
+    };
+    let caps = Caps::for_descriptors(raise_descriptor_limit());
     let mut store = Store::open(&data)?;
     let clock = Arc::new(SystemClock::new());
     let demo_key = if demo { Some(crate::demo::ensure(&data, &store, clock.as_ref())?) } else { None };
@@ -52,17 +65,25 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let exam = Arc::new(exam);
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
-        println!("kaoshi serving on http://{local}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("kaoshi serving on {scheme}://{local}");
+        if tls.is_none() && !local.ip().is_loopback() {
+            println!(
+                "warning: plain HTTP on {local}: answers and passwords cross the exam LAN unencrypted; \
+                 serve with --tls-cert/--tls-key (see `kaoshi tls init`)"
+            );
+        }
         if paused > 0 {
             println!("{paused} seats were answering when the server stopped: they are paused; a proctor resumes them");
         }
         if demo {
-            print_demo(&data, local);
+            print_demo(&data, scheme, local);
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let store = exam.store().clone();
-        kaoshi_http::serve::serve(listener, exam, kaoshi_http::serve::shutdown_signal()).await?;
+        let options = Options { caps, tls, header_read_timeout: kaoshi_http::serve::HEADER_READ_TIMEOUT };
+        kaoshi_http::serve::serve_with(listener, exam, options, kaoshi_http::serve::shutdown_signal()).await?;
         let (barriers, acknowledged) = store.commit_counts();
         println!(
             "stopped: {barriers} durability barriers (sled flush + fdatasync) acknowledged {acknowledged} commits ({:.1} per barrier)",
@@ -72,7 +93,26 @@ pub fn run(args: ServeArgs) -> Result<()> {
     })
 }
 
-fn print_demo(data: &Path, addr: SocketAddr) {
+/// Raises the soft limit on open files to the hard limit where allowed;
+/// returns the limit in force.
+fn raise_descriptor_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("warning: cannot read or raise the open-file limit ({e}): assuming 1024");
+            1024
+        }
+    }
+}
+
+fn tls_config(cert: &Path, key: &Path) -> Result<kaoshi_http::tls::Config> {
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    let (cert_pem, key_pem) = (read(cert)?, read(key)?);
+    kaoshi_http::tls::server_config(&cert_pem, &key_pem)
+        .with_context(|| format!("--tls-cert {} / --tls-key {}", cert.display(), key.display()))
+}
+
+fn print_demo(data: &Path, scheme: &str, addr: SocketAddr) {
     let path = data.join("demo.json");
     let Ok(text) = std::fs::read_to_string(&path) else { return };
     let Ok(demo) = serde_json::from_str::<serde_json::Value>(&text) else { return };
@@ -81,8 +121,8 @@ fn print_demo(data: &Path, addr: SocketAddr) {
         kaoshi_exam::demo::DEMO_BATCH,
         path.display()
     );
-    println!("  seat page:       http://{addr}/seat");
-    println!("  proctor console: http://{addr}/proctor");
+    println!("  seat page:       {scheme}://{addr}/seat");
+    println!("  proctor console: {scheme}://{addr}/proctor");
     for s in demo["staff"].as_array().into_iter().flatten() {
         println!(
             "  staff   {} / {} ({})",

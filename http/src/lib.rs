@@ -5,10 +5,13 @@
 
 pub mod auth;
 pub mod error;
+pub mod gate;
+pub mod headers;
 pub mod router;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod tls;
 mod web;
 
 pub use router::router;

@@ -1,5 +1,5 @@
 //! The router: the only file that names every handler, with the layers
-//! every request passes (trace, body limit, timeout).
+//! every request passes (trace, security headers, body limit, timeout).
 
 use crate::routes::{bureau, marking, proctor, results, seat};
 use crate::state::AppState;
@@ -25,6 +25,7 @@ pub fn router(exam: AppState) -> Router {
         .route("/seat", get(web::seat_page))
         .route("/proctor", get(web::proctor_page))
         .route("/marking", get(web::marking_page))
+        .route("/assets/{name}", get(web::asset))
         .route("/api/seat/login", post(seat::login))
         .route("/api/seat/status", get(seat::status))
         .route("/api/seat/paper", get(seat::paper))
@@ -57,6 +58,7 @@ pub fn router(exam: AppState) -> Router {
         .merge(stream)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(crate::error::plain_errors))
+        .layer(axum::middleware::map_response(crate::headers::secure))
         .layer(TraceLayer::new_for_http())
         .with_state(exam)
 }

@@ -1,6 +1,10 @@
 //! The web pages: plain HTML, CSS and JavaScript embedded in the binary.
+//! Scripts and styles are files of their own (`/assets/…`) so that the
+//! Content-Security-Policy can forbid inline script.
 
-use axum::response::Html;
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 
 /// `GET /`.
 pub async fn index() -> Html<&'static str> {
@@ -20,4 +24,23 @@ pub async fn proctor_page() -> Html<&'static str> {
 /// `GET /marking`: markers and the group leader.
 pub async fn marking_page() -> Html<&'static str> {
     Html(include_str!("web/marking.html"))
+}
+
+/// Every asset: name, content type, body.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("index.css", "text/css; charset=utf-8", include_str!("web/index.css")),
+    ("seat.css", "text/css; charset=utf-8", include_str!("web/seat.css")),
+    ("seat.js", "text/javascript; charset=utf-8", include_str!("web/seat.js")),
+    ("proctor.css", "text/css; charset=utf-8", include_str!("web/proctor.css")),
+    ("proctor.js", "text/javascript; charset=utf-8", include_str!("web/proctor.js")),
+    ("marking.css", "text/css; charset=utf-8", include_str!("web/marking.css")),
+    ("marking.js", "text/javascript; charset=utf-8", include_str!("web/marking.js")),
+];
+
+/// `GET /assets/{name}`: a page's script or style sheet.
+pub async fn asset(Path(name): Path<String>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, kind, body)) => ([(header::CONTENT_TYPE, *kind)], *body).into_response(),
+        None => (StatusCode::NOT_FOUND, "没有这个文件").into_response(),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod architecture;
+mod at_rest;
 mod audit;
 mod browser;
 mod browser_outage;
@@ -20,6 +21,9 @@ mod qti_player;
 mod readme;
 mod roster;
 mod serve;
+#[path = "../support/server.rs"]
+mod support;
+mod tls;
 
 use std::path::{Path, PathBuf};
 

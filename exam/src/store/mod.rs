@@ -62,6 +62,7 @@ impl Store {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
+        private_dir(dir).map_err(|source| StoreError::Dir { dir: dir.to_path_buf(), source })?;
         // A store closed a moment ago may still be releasing its file lock
         // (sled's flusher thread lets go of it last): wait for it briefly
         // before saying another process holds it.
@@ -391,4 +392,18 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The data directory holds names, identity numbers and answers: only its
+/// owner may enter it (a directory made by an older kaoshi is tightened too).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod clock;
 mod flow;
 mod integrity;
 mod marking;
+mod security;
 
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
@@ -140,6 +141,22 @@ impl Room {
             assert!(body["code"].is_string(), "{method} {path}: a refusal without a code: {body}");
         }
         (status, body)
+    }
+
+    /// One request with headers; the whole response.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> axum::http::Response<Body> {
+        let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+        self.app.clone().oneshot(req.body(body).expect("request")).await.expect("response")
     }
 
     pub async fn staff(&self, user: &str) -> String {

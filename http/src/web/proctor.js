@@ -1,0 +1,78 @@
+"use strict";
+const $ = (id) => document.getElementById(id);
+let token = sessionStorage.getItem("kaoshi.staff.token"), batch = null, seats = {}, selected = null, source = null;
+const ROLE = { admin: "管理员", proctor: "监考员", marker: "考评员", leader: "阅卷组长", auditor: "督导" };
+const LABEL = { not_logged_in: "未登录", awaiting_identity: "待核验", ready: "已核验", answering: "答题中", paused: "已暂停", disconnected: "掉线", submitted: "已交卷" };
+async function api(method, path, body) {
+  const res = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, token ? { Authorization: "Bearer " + token } : {}), body: body === undefined ? undefined : JSON.stringify(body) });
+  let data = {}; try { data = await res.json(); } catch (e) {}
+  if (!res.ok) { const err = new Error(data.error || res.statusText); err.status = res.status; throw err; }
+  return data;
+}
+const mmss = (s) => { s = Math.max(0, s | 0); return String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0"); };
+async function login(ev) {
+  ev.preventDefault(); $("loginErr").textContent = "";
+  try { const r = await api("POST", "/api/staff/login", { user: $("user").value.trim(), password: $("pass").value });
+    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); $("me").textContent = r.user + "（" + (ROLE[r.role] || r.role) + "）"; await start(); }
+  catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
+}
+async function start() {
+  let list;
+  try { list = await api("GET", "/api/proctor/batches"); } catch (e) { token = null; sessionStorage.removeItem("kaoshi.staff.token"); $("viewLogin").classList.remove("hidden"); $("console").classList.add("hidden"); return; }
+  $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden");
+  const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
+  list.forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.candidates + " 人）"; sel.appendChild(o); });
+  sel.onchange = () => watch(sel.value);
+  if (list.length) watch(list[0].id);
+}
+function watch(id) {
+  batch = id; seats = {}; selected = null; if (source) source.close();
+  source = new EventSource("/api/proctor/batches/" + encodeURIComponent(id) + "/stream?token=" + encodeURIComponent(token));
+  source.addEventListener("seats", (ev) => { JSON.parse(ev.data).forEach((s) => { seats[s.ticket] = s; }); $("live").classList.remove("hidden"); render(); });
+  source.onerror = () => $("live").classList.add("hidden");
+}
+function render() {
+  const list = Object.values(seats).sort((a, b) => (a.room + a.seat).localeCompare(b.room + b.seat, "zh"));
+  const counts = {}; list.forEach((s) => { counts[s.status] = (counts[s.status] || 0) + 1; });
+  $("summary").innerHTML = ""; Object.keys(LABEL).forEach((k) => { if (counts[k]) { const p = document.createElement("span"); p.className = "pill s-" + k; p.textContent = LABEL[k] + " " + counts[k]; $("summary").appendChild(p); } });
+  const grid = $("grid"); const focused = document.activeElement && document.activeElement.dataset.ticket;
+  grid.innerHTML = "";
+  list.forEach((s) => {
+    const b = document.createElement("button"); b.type = "button"; b.className = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : ""); b.dataset.ticket = s.ticket; b.setAttribute("role", "listitem");
+    b.innerHTML = "<div class='n'></div><div class='name'></div><div class='st'></div><div class='n prog'></div>";
+    b.children[0].textContent = s.room + " " + s.seat + "号 · " + s.ticket; b.children[1].textContent = s.name;
+    b.children[2].textContent = LABEL[s.status] || s.status; b.children[3].textContent = "已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(s.remaining_seconds) + (s.violations ? " · 违纪 " + s.violations : "") + (s.offline_uncredited_seconds ? " · 掉线未补 " + mmss(s.offline_uncredited_seconds) : "");
+    b.onclick = () => { selected = s.ticket; render(); }; grid.appendChild(b);
+    if (focused === s.ticket) b.focus();
+  });
+  detail();
+}
+function detail() {
+  const s = seats[selected]; const box = $("actions"); box.innerHTML = "";
+  if (!s) { $("detail").textContent = "点击考位查看详情并操作。"; return; }
+  $("detail").innerHTML = "<h3></h3><p></p>"; $("detail").children[0].textContent = s.name + "（" + s.ticket + "）";
+  $("detail").children[1].textContent = s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(s.remaining_seconds) + (s.score != null ? " · 客观题得分 " + s.score : "")
+    + (s.offline_seconds ? " · 累计掉线 " + mmss(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + mmss(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
+    + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "");
+  const add = (label, cls, fn) => { const b = document.createElement("button"); b.type = "button"; b.textContent = label; if (cls) b.className = cls; b.onclick = fn; box.appendChild(b); };
+  if (s.status === "awaiting_identity") add("核验通过", "primary", () => act("approve", {}));
+  if (s.status === "answering" || s.status === "disconnected") add("暂停", "", () => { const r = prompt("暂停原因："); if (r) act("pause", { reason: r }); });
+  if (s.status === "paused") add("恢复", "primary", () => act("resume", {}));
+  if (s.status !== "submitted" && s.offline_uncredited_seconds > 0) {
+    const minutes = Math.ceil(s.offline_uncredited_seconds / 60);
+    add("补时：掉线 " + minutes + " 分钟", "primary", () => act("credit_offline", { reason: "补时：掉线 " + minutes + " 分钟" }));
+  }
+  if (s.status !== "submitted") {
+    add("延时", "", () => { const m = parseInt(prompt("延长分钟数：", "5"), 10); if (!m) return; const r = prompt("延时原因："); if (r) act("extend", { minutes: m, reason: r }); });
+    add("换座", "", () => { const room = prompt("新考场：", s.room); if (!room) return; const seat = prompt("新座位号："); if (!seat) return; const r = prompt("换座原因："); if (r) act("move", { room, seat, reason: r }); });
+    add("记录违纪", "", () => { const r = prompt("违纪情况："); if (r) act("violation", { reason: r }); });
+  }
+  if (s.status === "answering" || s.status === "paused" || s.status === "disconnected") add("强制交卷", "danger", () => { const r = prompt("强制交卷原因："); if (r && confirm("确认强制交卷？")) act("submit", { reason: r }); });
+}
+async function act(action, body) {
+  $("msg").textContent = "";
+  try { const s = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(selected) + "/" + action, body); seats[s.ticket] = s; render(); $("msg").textContent = "已完成。"; }
+  catch (e) { $("msg").textContent = "操作失败：" + e.message; }
+}
+$("loginForm").onsubmit = login;
+if (token) start();
