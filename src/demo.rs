@@ -53,7 +53,11 @@ pub fn ensure(data: &Path, store: &Store, clock: &dyn Clock) -> Result<Kek> {
     )?;
     let staff = [("admin", Role::Admin, random_password(12)), ("proctor", Role::Proctor, random_password(12))];
     for (user, role, password) in &staff {
-        add_staff(store, &log, now, &Actor::Cli, &new_staff(user, *role, password, None, &[])?)?;
+        let mut account = new_staff(user, *role, password, None, &[])?;
+        if *role == Role::Proctor {
+            account.batches = vec![DEMO_BATCH.to_string()];
+        }
+        add_staff(store, &log, now, &Actor::Cli, &account)?;
     }
     store.flush()?;
     let demo = json!({

@@ -1,4 +1,5 @@
-//! `kaoshi staff add`: a staff account in a data directory (the server stopped).
+//! `kaoshi staff add|disable|enable`: staff accounts in a data directory
+//! (the server stopped). Any change to an account ends its sessions.
 
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
@@ -15,6 +16,21 @@ use std::path::PathBuf;
 pub enum StaffCommand {
     /// Add (or replace) a staff account; the password comes from an environment variable.
     Add(AddArgs),
+    /// Disable an account: it cannot log in and its sessions end.
+    Disable(UserArgs),
+    /// Enable a disabled account again.
+    Enable(UserArgs),
+}
+
+/// `kaoshi staff disable|enable`.
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    /// Data directory.
+    #[arg(long, default_value = "./data")]
+    data: PathBuf,
+    /// Login name.
+    #[arg(long)]
+    user: String,
 }
 
 /// `kaoshi staff add`.
@@ -38,25 +54,46 @@ pub struct AddArgs {
     /// Ticket of a candidate the person is related to (repeatable): recusal.
     #[arg(long = "relation", value_name = "TICKET")]
     relations: Vec<String>,
+    /// A batch the person works on (repeatable); none: every batch.
+    #[arg(long = "batch", value_name = "ID")]
+    batches: Vec<String>,
 }
 
 /// Runs `kaoshi staff …`.
 pub fn run(cmd: StaffCommand) -> Result<()> {
     match cmd {
         StaffCommand::Add(a) => add(a),
+        StaffCommand::Disable(a) => set_disabled(a, true),
+        StaffCommand::Enable(a) => set_disabled(a, false),
     }
 }
 
-/// `kaoshi staff add --data DIR --user U --role R --password-env VAR [--organisation O] [--relation TICKET]…`.
+/// `kaoshi staff add --data DIR --user U --role R --password-env VAR [--organisation O] [--relation TICKET]… [--batch ID]…`.
 fn add(a: AddArgs) -> Result<()> {
     let role = Role::from_name(&a.role)?;
     let password =
         std::env::var(&a.password_env).map_err(|_| anyhow!("environment variable {} is not set", a.password_env))?;
-    let staff = new_staff(&a.user, role, &password, a.organisation.as_deref(), &a.relations)?;
+    let mut staff = new_staff(&a.user, role, &password, a.organisation.as_deref(), &a.relations)?;
+    staff.batches = a.batches.clone();
     let store = Store::open(&a.data)?;
+    for b in &a.batches {
+        if store.batch(b)?.is_none() {
+            return Err(anyhow!("--batch {b}: no such batch in {}", a.data.display()));
+        }
+    }
     let log = EventLog::open(store.clone())?;
     add_staff(&store, &log, SystemClock::new().now_ms(), &Actor::Cli, &staff)?;
     store.flush()?;
     println!("added {role} {}", a.user);
+    Ok(())
+}
+
+/// `kaoshi staff disable|enable --data DIR --user U`.
+fn set_disabled(a: UserArgs, disabled: bool) -> Result<()> {
+    let store = Store::open(&a.data)?;
+    let log = EventLog::open(store.clone())?;
+    kaoshi_exam::admin::set_staff_disabled(&store, &log, SystemClock::new().now_ms(), &Actor::Cli, &a.user, disabled)?;
+    store.flush()?;
+    println!("{} {}", if disabled { "disabled" } else { "enabled" }, a.user);
     Ok(())
 }

@@ -13,8 +13,14 @@ use kaoshi_engine::spec::PaperSpec;
 use kaoshi_engine::{BankHash, BankSource};
 use serde_json::json;
 
-/// Adds (or replaces) a staff account, logged as `staff_add`.
+/// Adds (or replaces) a staff account, logged as `staff_add`. Replacing an
+/// account (a new role, password or assignment) ends its sessions.
 pub fn add_staff(store: &Store, log: &EventLog, at: i64, actor: &Actor, staff: &Staff) -> Result<()> {
+    let mut staff = staff.clone();
+    if let Some(old) = store.staff(&staff.user)? {
+        staff.epoch = old.epoch + 1;
+    }
+    let staff = &staff;
     store.put_staff(staff)?;
     log.append(
         at,
@@ -26,6 +32,26 @@ pub fn add_staff(store: &Store, log: &EventLog, at: i64, actor: &Actor, staff: &
             detail: json!({"user": staff.user, "role": staff.role}),
         },
     )?;
+    Ok(())
+}
+
+/// Disables (or enables) a staff account, logged as `staff_disable`; its
+/// sessions end.
+pub fn set_staff_disabled(
+    store: &Store,
+    log: &EventLog,
+    at: i64,
+    actor: &Actor,
+    user: &str,
+    disabled: bool,
+) -> Result<()> {
+    let mut staff =
+        store.staff(user)?.ok_or_else(|| Refusal::not_found(Code::StaffInvalid, format!("没有工作人员账号 {user}")))?;
+    staff.disabled = disabled;
+    staff.epoch += 1;
+    store.put_staff(&staff)?;
+    let detail = json!({"user": user, "disabled": disabled});
+    log.append(at, NewEvent { actor, kind: EventKind::StaffDisable, batch: None, ticket: None, detail })?;
     Ok(())
 }
 

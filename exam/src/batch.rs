@@ -235,6 +235,8 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         result: None,
         session: None,
         offline_ms: 0,
+        device: None,
+        approved_device: None,
         offline_credited_ms: 0,
     }
 }

@@ -58,6 +58,12 @@ pub enum EventKind {
     CertificateUpload,
     /// A leader or admin assigned a response to a marker.
     Assign,
+    /// A staff member logged out.
+    Logout,
+    /// A proctor cleared a seat's login locks.
+    Unlock,
+    /// A staff account disabled or enabled.
+    StaffDisable,
 }
 
 impl EventKind {
@@ -92,6 +98,9 @@ impl EventKind {
             EventKind::RegisterOccupation => "register_occupation",
             EventKind::CertificateUpload => "certificate_upload",
             EventKind::Assign => "assign",
+            EventKind::Logout => "logout",
+            EventKind::Unlock => "unlock",
+            EventKind::StaffDisable => "staff_disable",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod seat;
 pub mod service;
 pub mod staff;
 pub mod store;
+pub mod throttle;
 
 pub use error::{Code, ExamError, Kind, Refusal};
 pub use service::Exam;

@@ -82,6 +82,29 @@ pub struct SeatRecord {
     /// The part of `offline_ms` a proctor has credited back.
     #[serde(default)]
     pub offline_credited_ms: i64,
+    /// The device of the latest login.
+    #[serde(default)]
+    pub device: Option<Device>,
+    /// The device of the login a proctor last approved: a later login from
+    /// another device is flagged on the approval card.
+    #[serde(default)]
+    pub approved_device: Option<Device>,
+}
+
+/// Where a login came from, as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// The peer address.
+    pub address: String,
+    /// The browser's User-Agent (at most 300 characters).
+    pub agent: String,
+}
+
+impl Device {
+    /// A device from what a request carried.
+    pub fn new(address: &str, agent: &str) -> Device {
+        Device { address: address.to_string(), agent: agent.chars().take(300).collect() }
+    }
 }
 
 /// The document type when a roster names none.
@@ -99,6 +122,8 @@ pub enum Action {
     Login {
         /// Hash of the new session token.
         session: String,
+        /// Where the login came from.
+        device: Option<Device>,
     },
     /// A proctor approves the candidate's identity.
     Approve {
@@ -237,6 +262,12 @@ fn place(value: &Option<String>, what: &str) -> Result<String, Refusal> {
 }
 
 impl SeatRecord {
+    /// Whether the latest login came from another device than the one a
+    /// proctor last approved.
+    pub fn new_device(&self) -> bool {
+        self.approved_device.is_some() && self.device.is_some() && self.device != self.approved_device
+    }
+
     /// Remaining time in ms at `now` (never negative).
     pub fn remaining_ms(&self, now: i64) -> i64 {
         let running = self.running_since.map_or(0, |s| (now - s).max(0));
@@ -372,14 +403,20 @@ impl SeatRecord {
     fn apply_to(&self, mut s: SeatRecord, action: &Action, now: i64) -> Result<Change, Refusal> {
         match action {
             Action::Heartbeat => Ok(Change::of(s)),
-            Action::Login { session } => {
-                let revoked = s.session.replace(session.clone());
-                if s.status != Status::Submitted {
-                    // A new login (another machine, a restart) stops the clock until identity is checked again.
-                    s.stop_clock(now);
-                    s.status = Status::AwaitingIdentity;
+            Action::Login { session, device } => {
+                if s.status == Status::Submitted {
+                    return Err(Refusal::conflict(Code::LoginHandedIn, "试卷已提交，不能再次登录"));
                 }
-                let detail = json!({"room": s.room, "seat": s.seat});
+                let revoked = s.session.replace(session.clone());
+                // A new login (another machine, a restart) stops the clock until identity is checked again.
+                s.stop_clock(now);
+                s.status = Status::AwaitingIdentity;
+                s.device = device.clone();
+                let detail = match device {
+                    Some(d) => json!({"room": s.room, "seat": s.seat, "address": d.address, "agent": d.agent,
+                                      "new_device": s.new_device()}),
+                    None => json!({"room": s.room, "seat": s.seat}),
+                };
                 let mut change = Change::of(s).logged(EventKind::Login, detail);
                 change.revoked = revoked;
                 Ok(change)
@@ -388,6 +425,7 @@ impl SeatRecord {
                 if s.status != Status::AwaitingIdentity {
                     return Err(self.wrong("核验通过", now));
                 }
+                s.approved_device = s.device.clone();
                 if s.started {
                     s.status = Status::Answering;
                     s.start_clock(now);
@@ -569,6 +607,8 @@ mod tests {
             id_type: default_id_type(),
             offline_ms: 0,
             offline_credited_ms: 0,
+            device: None,
+            approved_device: None,
         }
     }
 
@@ -581,9 +621,32 @@ mod tests {
     }
 
     #[test]
+    fn a_login_from_another_device_than_the_approved_one_is_flagged_and_none_after_hand_in() {
+        let (a, b) = (Device::new("10.0.0.5", "Chrome"), Device::new("10.0.0.9", "Firefox"));
+        let login = |s: &SeatRecord, d: &Device, now| {
+            s.apply(&Action::Login { session: format!("h{now}"), device: Some(d.clone()) }, now).expect("login").seat
+        };
+        let s = login(&seat(Status::NotLoggedIn), &a, 0);
+        assert!(!s.new_device(), "a first login has nothing to differ from");
+        let s = ok(&s, Action::Approve { reason: None }, 1);
+        let s = login(&s, &a, 2);
+        assert!(!s.new_device(), "the approved machine again");
+        let s = login(&s, &b, 3);
+        assert!(s.new_device(), "another machine with the same ticket and number");
+        let s = login(&s, &b, 4);
+        assert!(s.new_device(), "a second login from it is still not the approved machine");
+        let s = ok(&s, Action::Approve { reason: None }, 5);
+        assert!(!s.new_device(), "approved after the proctor looked");
+        let mut handed_in = s.clone();
+        handed_in.status = Status::Submitted;
+        let refused = handed_in.apply(&Action::Login { session: "h9".into(), device: None }, 9).expect_err("refused");
+        assert_eq!(refused.code, Code::LoginHandedIn);
+    }
+
+    #[test]
     fn login_approval_and_opening_start_the_clock_once_the_batch_begins() {
         let s = seat(Status::NotLoggedIn);
-        let change = s.apply(&Action::Login { session: "h1".into() }, 0).expect("login");
+        let change = s.apply(&Action::Login { session: "h1".into(), device: None }, 0).expect("login");
         assert_eq!((change.seat.status, change.revoked.clone()), (Status::AwaitingIdentity, None));
         let s = change.seat;
         assert_eq!(s.apply(&Action::Open { batch_start: 0 }, 0).expect_err("refused").code, Code::NotApproved);
@@ -594,7 +657,7 @@ mod tests {
         let s = ok(&s, Action::Open { batch_start: 10_000 }, 10_000);
         assert_eq!((s.status, s.remaining_ms(40_000)), (Status::Answering, 30_000));
         // A second login stops the clock and voids the first session.
-        let change = s.apply(&Action::Login { session: "h2".into() }, 20_000).expect("login");
+        let change = s.apply(&Action::Login { session: "h2".into(), device: None }, 20_000).expect("login");
         assert_eq!(change.revoked.as_deref(), Some("h1"));
         assert_eq!((change.seat.status, change.seat.remaining_ms(90_000)), (Status::AwaitingIdentity, 50_000));
         let s = ok(&change.seat, Action::Approve { reason: None }, 90_000);

@@ -80,6 +80,26 @@ pub struct Staff {
     /// Tickets of candidates the staff member declared a relation to.
     #[serde(default)]
     pub relations: Vec<String>,
+    /// Batches a proctor, marker or leader works on; empty: every batch
+    /// (admins and auditors always see every batch).
+    #[serde(default)]
+    pub batches: Vec<String>,
+    /// A disabled account cannot log in and its sessions end.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Raised by every change to the account (role, password, disabling):
+    /// sessions begun under an older epoch have ended.
+    #[serde(default)]
+    pub epoch: u64,
+}
+
+impl Staff {
+    /// Whether the staff member works on `batch`.
+    pub fn works_on(&self, batch: &str) -> bool {
+        matches!(self.role, Role::Admin | Role::Auditor)
+            || self.batches.is_empty()
+            || self.batches.iter().any(|b| b == batch)
+    }
 }
 
 /// Who a token belongs to.
@@ -92,6 +112,10 @@ pub enum Session {
         batch: String,
         /// Ticket.
         ticket: String,
+        /// When the candidate logged in (Unix ms; 0 for a session from
+        /// before kaoshi recorded it).
+        #[serde(default)]
+        issued: i64,
     },
     /// A staff member.
     Staff {
@@ -101,11 +125,23 @@ pub enum Session {
         role: Role,
         /// Expiry (Unix ms).
         expires: i64,
+        /// The account's epoch when the session began.
+        #[serde(default)]
+        epoch: u64,
     },
 }
 
-/// How long a staff session lasts.
+/// How long a staff session lasts (an exam day).
 pub const STAFF_SESSION_MS: i64 = 12 * 3600 * 1000;
+
+/// How long after its login a seat session lasts at most (an exam day); it
+/// ends earlier at hand-in.
+pub const SEAT_SESSION_MS: i64 = 24 * 3600 * 1000;
+
+/// Whether a seat session issued at `issued` has outlived the exam day.
+pub fn seat_session_expired(issued: i64, now: i64) -> bool {
+    issued > 0 && now > issued + SEAT_SESSION_MS
+}
 
 /// A new random token and the hash under which it is stored.
 pub fn new_token() -> (String, String) {
@@ -130,9 +166,19 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot hash password: {e}"))
 }
 
-/// Checks a password against its hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+/// Checks a password against its hash; with no account, against a dummy
+/// hash of the same cost, so that the time taken does not tell whether a
+/// user name exists.
+pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = || DUMMY.get_or_init(|| hash_password("kaoshi: no such account").unwrap_or_default());
+    let (hash, real) = match hash {
+        Some(h) => (h, true),
+        None => (dummy().as_str(), false),
+    };
+    let matches = PasswordHash::new(hash)
+        .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+    matches && real
 }
 
 /// A new staff account, checked: a known role and a password of at least 8 characters.
@@ -155,6 +201,9 @@ pub fn new_staff(
         password_hash: hash_password(password).map_err(crate::error::ExamError::Internal)?,
         organisation: organisation.map(str::to_string),
         relations: relations.to_vec(),
+        batches: Vec::new(),
+        disabled: false,
+        epoch: 0,
     })
 }
 

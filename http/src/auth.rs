@@ -4,15 +4,28 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use kaoshi_exam::batch::LoadedBatch;
+use kaoshi_exam::error::{Code, Refusal};
+use kaoshi_exam::service::StaffSession;
 use kaoshi_exam::staff::Role;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// The bearer token of a request's headers.
+pub fn bearer_of(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
 fn bearer(parts: &Parts) -> Option<&str> {
-    parts.headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    bearer_of(&parts.headers)
+}
+
+/// The batch a request's path names (`…/batches/{id}/…`), if any.
+async fn path_batch(parts: &mut Parts, exam: &AppState) -> Option<String> {
+    let params = RawPathParams::from_request_parts(parts, exam).await.ok()?;
+    params.iter().find(|(name, _)| *name == "id").map(|(_, value)| value.to_string())
 }
 
 /// A candidate at a seat.
@@ -67,19 +80,32 @@ roles! {
     Admins = [Admin];
 }
 
-/// A staff member whose role is one of `R::ROLES`.
+/// A staff member whose role is one of `R::ROLES` and who, where the path
+/// names a batch, works on that batch.
 pub struct Staff<R> {
     /// User name.
     pub user: String,
     /// Role.
     pub role: Role,
+    session: StaffSession,
     _roles: PhantomData<R>,
 }
 
 impl<R: Roles> Staff<R> {
-    fn check(exam: &AppState, token: Option<&str>) -> Result<Self, AppError> {
+    fn check(exam: &AppState, token: Option<&str>, batch: Option<&str>) -> Result<Self, AppError> {
         let s = exam.staff_session(token, R::ROLES)?;
-        Ok(Staff { user: s.user, role: s.role, _roles: PhantomData })
+        if let Some(batch) = batch {
+            if !s.works_on(batch) {
+                let message = format!("你没有被安排参与批次 {batch} 的工作");
+                return Err(Refusal::forbidden(Code::NotOnBatch, message).into());
+            }
+        }
+        Ok(Staff { user: s.user.clone(), role: s.role, session: s, _roles: PhantomData })
+    }
+
+    /// Whether the staff member works on `batch`.
+    pub fn works_on(&self, batch: &str) -> bool {
+        self.session.works_on(batch)
     }
 }
 
@@ -87,21 +113,7 @@ impl<R: Roles> FromRequestParts<AppState> for Staff<R> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, exam: &AppState) -> Result<Self, Self::Rejection> {
-        Staff::check(exam, bearer(parts))
-    }
-}
-
-/// A staff member on the event stream: the token comes in the header or,
-/// since `EventSource` cannot send headers, as `?token=`.
-pub struct StreamStaff<R>(pub Staff<R>);
-
-impl<R: Roles> FromRequestParts<AppState> for StreamStaff<R> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, exam: &AppState) -> Result<Self, Self::Rejection> {
-        let from_query =
-            parts.uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")).map(str::to_string));
-        let token = bearer(parts).map(str::to_string).or(from_query);
-        Ok(StreamStaff(Staff::check(exam, token.as_deref())?))
+        let batch = path_batch(parts, exam).await;
+        Staff::check(exam, bearer(parts), batch.as_deref())
     }
 }

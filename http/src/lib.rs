@@ -3,6 +3,7 @@
 //! bodies and nothing of the rules, which are the exam service's.
 #![warn(missing_docs)]
 
+mod agent;
 pub mod auth;
 pub mod error;
 pub mod gate;
@@ -11,8 +12,9 @@ pub mod router;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod stream;
 pub mod tls;
 mod web;
 
-pub use router::router;
-pub use state::AppState;
+pub use router::{router, router_for};
+pub use state::{App, AppState};

@@ -2,11 +2,13 @@
 //! every request passes (trace, security headers, body limit, timeout).
 
 use crate::routes::{bureau, marking, proctor, results, seat};
-use crate::state::AppState;
+use crate::state::{App, AppState};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
+use kaoshi_exam::Exam;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::trace::TraceLayer;
 
@@ -17,7 +19,12 @@ pub const MAX_BODY: usize = 128 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The router over an exam service.
-pub fn router(exam: AppState) -> Router {
+pub fn router(exam: Arc<Exam>) -> Router {
+    router_for(App::new(exam))
+}
+
+/// The router over a state made beforehand (tests look into its streams).
+pub fn router_for(app: AppState) -> Router {
     // The proctors' event stream is long-lived: it is outside the timeout.
     let stream = Router::new().route("/api/proctor/batches/{id}/stream", get(proctor::stream));
     Router::new()
@@ -33,8 +40,10 @@ pub fn router(exam: AppState) -> Router {
         .route("/api/seat/answers/{pos}", put(seat::save))
         .route("/api/seat/submit", post(seat::submit))
         .route("/api/staff/login", post(proctor::login))
+        .route("/api/staff/logout", post(proctor::logout))
         .route("/api/proctor/batches", get(proctor::batches))
         .route("/api/proctor/batches/{id}/seats", get(proctor::seats))
+        .route("/api/proctor/batches/{id}/stream-ticket", post(proctor::stream_ticket))
         .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(proctor::action))
         .route("/api/marking/batches/{id}/next", get(marking::next))
         .route("/api/marking/batches/{id}/marks", post(marking::mark))
@@ -60,5 +69,5 @@ pub fn router(exam: AppState) -> Router {
         .layer(axum::middleware::map_response(crate::error::plain_errors))
         .layer(axum::middleware::map_response(crate::headers::secure))
         .layer(TraceLayer::new_for_http())
-        .with_state(exam)
+        .with_state(app)
 }

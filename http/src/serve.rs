@@ -3,12 +3,13 @@
 //! SIGTERM, and a last flush.
 
 use crate::gate::{Caps, Gate, Refused};
-use crate::state::AppState;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use kaoshi_exam::Exam;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower::ServiceExt;
@@ -42,7 +43,7 @@ impl Default for Options {
 /// Serves `exam` on `listener` with default options (plain HTTP); see [`serve_with`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    exam: AppState,
+    exam: Arc<Exam>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     serve_with(listener, exam, Options::default(), shutdown).await
@@ -53,7 +54,7 @@ pub async fn serve(
 /// [`SHUTDOWN_GRACE`] and flushes the store before returning.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
-    exam: AppState,
+    exam: Arc<Exam>,
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {

@@ -143,6 +143,7 @@ async fn candidate_and_proctor_in_a_real_browser() {
     .await;
     shot(&console, "2-console-awaiting").await;
     click(&console, &card).await;
+    until(&console, "device on the approval card", "document.getElementById('detail').textContent.includes('登录设备：127.0.0.1 · Chrome')").await;
     until(
         &console,
         "approve button",
@@ -183,9 +184,22 @@ async fn candidate_and_proctor_in_a_real_browser() {
     click(&seat, "#confirmYes").await;
     until(&seat, "handed in", "!document.getElementById('viewDone').classList.contains('hidden')").await;
     shot(&seat, "6-seat-submitted").await;
+    // Nothing of the exam stays on the seat machine: no token, no paper, no answers.
+    let left = seat
+        .execute(
+            "return Object.keys(localStorage).filter(k => k.startsWith('kaoshi.')).concat(document.getElementById('stem').textContent ? ['stem'] : []);",
+            vec![],
+        )
+        .await
+        .expect("storage");
+    assert_eq!(left, json!([]), "left on the seat machine after hand-in");
+    seat.refresh().await.expect("reload");
+    until(&seat, "login after reload", "!document.getElementById('viewLogin').classList.contains('hidden')").await;
     until(&console, "submitted card", &format!("document.querySelector(\"{card}\").textContent.includes('已交卷')"))
         .await;
     shot(&console, "7-console-submitted").await;
+    click(&console, "#logoutBtn").await;
+    until(&console, "logged out", "!document.getElementById('viewLogin').classList.contains('hidden') && !sessionStorage.getItem('kaoshi.staff.token')").await;
 
     seat.close().await.expect("close");
     console.close().await.expect("close");

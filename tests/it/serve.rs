@@ -102,12 +102,17 @@ fn a_candidate_sits_the_exam_end_to_end() {
     let remaining = saved["remaining_seconds"].as_i64().expect("remaining");
     assert!((5390..=5400).contains(&remaining), "{remaining}");
 
-    // Submit; nothing after.
+    // Submit; nothing after: the seat's token has ended, and the seat cannot log in again.
     let (code, body) = call("POST", &format!("{b}/api/seat/submit"), Some(&token2), None);
     assert_eq!((code, body["status"].as_str()), (200, Some("submitted")));
     let (code, body) =
         call("PUT", &format!("{b}/api/seat/answers/{pos}"), Some(&token2), Some(json!({"response": "A", "seq": 6})));
-    assert_eq!(code, 409, "{body}");
+    assert_eq!((code, body["code"].as_str()), (401, Some("auth.seat_ended")), "{body}");
+    let (code, body) = call("GET", &format!("{b}/api/seat/paper"), Some(&token2), None);
+    assert_eq!(code, 401, "the paper is out of reach after hand-in: {body}");
+    let (code, body) =
+        call("POST", &format!("{b}/api/seat/login"), None, Some(json!({"ticket": ticket, "id_number": id})));
+    assert_eq!((code, body["code"].as_str()), (409, Some("login.handed_in")), "{body}");
     let (_, seats) = call("GET", &format!("{b}/api/proctor/batches/demo/seats"), Some(&staff), None);
     let me = seats.as_array().expect("seats").iter().find(|s| s["ticket"] == ticket.as_str()).expect("seat");
     assert_eq!(me["status"], "submitted");
@@ -251,7 +256,8 @@ fn sigterm_stops_the_server_within_5_s_with_a_console_stream_open() {
     let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
     std::io::Write::write_all(
         &mut stream,
-        format!("GET /api/proctor/batches/demo/stream?token={staff} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+        format!("GET /api/proctor/batches/demo/stream HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {staff}\r\n\r\n")
+            .as_bytes(),
     )
     .expect("request");
     let mut first = [0u8; 64];

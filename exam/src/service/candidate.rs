@@ -6,9 +6,11 @@ use crate::answers::SavedAnswer;
 use crate::batch::LoadedBatch;
 use crate::error::{Code, Kind, Refusal, Result};
 use crate::events::{Actor, EventKind};
-use crate::seat::{Action, SeatRecord};
+use crate::seat::{Action, Device, SeatRecord};
 use crate::staff::{new_token, Session};
+use crate::throttle::Credential;
 use kaoshi_engine::grade::parse_response;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// What a save did.
@@ -23,33 +25,34 @@ pub struct Saved {
 }
 
 impl Exam {
-    /// A candidate logs in with ticket and identity number from `address`;
-    /// returns the batch, the seat and the new session token.
+    /// A candidate logs in with ticket and identity number from `device`;
+    /// returns the batch, the seat and the new session token. Failures are
+    /// counted per ticket and address (see [`crate::throttle`]).
     pub async fn seat_login(
         &self,
         ticket: &str,
         id_number: &str,
-        address: &str,
+        device: &Device,
     ) -> Result<(Arc<LoadedBatch>, SeatRecord, String)> {
-        let ip = format!("ip:{address}");
-        let by_ticket = format!("ticket:{ticket}");
-        self.check_failures(&ip, false)?;
-        self.check_failures(&by_ticket, false)?;
+        let address: IpAddr = device.address.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        self.login_allowed(Credential::Ticket, ticket, address)?;
         let found = self.batches().into_iter().find_map(|b| self.seat(&b.batch.id, ticket).ok().map(|s| (b, s)));
         let matches = |s: &SeatRecord| {
             crate::identity::normalize(&s.id_type, &s.id_number) == crate::identity::normalize(&s.id_type, id_number)
         };
-        let Some((batch, _)) = found.filter(|(_, s)| matches(s)) else {
-            self.check_failures(&ip, true)?;
-            self.check_failures(&by_ticket, true)?;
+        let found = found.filter(|(_, s)| matches(s));
+        self.login_outcome(Credential::Ticket, ticket, address, found.is_some());
+        let Some((batch, _)) = found else {
             return Err(Refusal::invalid(Code::LoginWrong, "准考证号或身份证件号码不正确").into());
         };
         let id = batch.batch.id.clone();
         let guard = self.lock_seat(&id, ticket).await;
         let seat = self.seat(&id, ticket)?;
         let (token, hash) = new_token();
-        self.store.put_session(&hash, &Session::Seat { batch: id.clone(), ticket: ticket.to_string() })?;
-        let seat = self.apply(&batch, &seat, &Action::Login { session: hash }, &Actor::Seat(ticket.to_string()))?;
+        let login = Action::Login { session: hash.clone(), device: Some(device.clone()) };
+        let seat = self.apply(&batch, &seat, &login, &Actor::Seat(ticket.to_string()))?;
+        self.store
+            .put_session(&hash, &Session::Seat { batch: id.clone(), ticket: ticket.to_string(), issued: self.now() })?;
         drop(guard);
         self.commit().await?;
         Ok((batch, seat, token))

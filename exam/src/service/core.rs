@@ -8,9 +8,11 @@ use crate::log::{EventLog, NewEvent};
 use crate::seat::{Action, Change, SeatRecord};
 use crate::staff::{token_hash, Role, Session};
 use crate::store::Store;
+use crate::throttle::Held;
 use kaoshi_engine::assemble::Paper;
 use kaoshi_engine::seal::{self, Unlock};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -21,6 +23,17 @@ pub struct StaffSession {
     pub user: String,
     /// Role.
     pub role: Role,
+    /// Batches assigned (empty: every batch).
+    pub batches: Vec<String>,
+}
+
+impl StaffSession {
+    /// Whether the staff member works on `batch` (admins and auditors work on every batch).
+    pub fn works_on(&self, batch: &str) -> bool {
+        matches!(self.role, Role::Admin | Role::Auditor)
+            || self.batches.is_empty()
+            || self.batches.iter().any(|b| b == batch)
+    }
 }
 
 /// The exam service.
@@ -30,9 +43,17 @@ pub struct Exam {
     clock: Arc<dyn Clock>,
     batches: RwLock<HashMap<String, Arc<LoadedBatch>>>,
     locks: Vec<tokio::sync::Mutex<()>>,
-    failures: Mutex<HashMap<String, (i64, u32)>>,
+    pub(super) throttle: Mutex<crate::throttle::Throttle>,
+    /// Password hashing runs on the blocking pool, this many at a time, so
+    /// that a storm of staff logins leaves the cores to the seats.
+    pub(super) hashing: tokio::sync::Semaphore,
     /// Responses assigned to markers: (batch, code) → lease.
     pub(super) leases: Mutex<HashMap<(String, String), crate::marking::Lease>>,
+}
+
+/// Concurrent password checks: half the cores, at least one.
+fn hashing_permits() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// A batch whose bank could not be opened at start.
@@ -87,7 +108,8 @@ impl Exam {
             clock,
             batches: RwLock::new(batches),
             locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
-            failures: Mutex::default(),
+            throttle: Mutex::default(),
+            hashing: tokio::sync::Semaphore::new(hashing_permits()),
             leases: Mutex::default(),
         })
     }
@@ -267,16 +289,30 @@ impl Exam {
         Ok(change.seat)
     }
 
-    /// The seat of a seat token; older tokens of the seat are void.
+    /// The seat of a seat token; older tokens of the seat are void, and a
+    /// seat's token ends at hand-in and 24 hours after its login at the latest.
     pub fn seat_session(&self, token: Option<&str>) -> Result<(Arc<LoadedBatch>, String)> {
         let token = token.ok_or_else(Refusal::unauthorized)?;
         let hash = token_hash(token);
         match self.store.session(&hash)? {
-            Some(Session::Seat { batch, ticket }) => {
+            Some(Session::Seat { batch, ticket, issued }) => {
                 let loaded = self.batch(&batch)?;
                 let seat = self.seat(&batch, &ticket)?;
                 if seat.session.as_deref() != Some(hash.as_str()) {
                     return Err(Refusal::unauthorized().into());
+                }
+                if seat.submitted_at.is_some() {
+                    return Err(
+                        Refusal::new(Kind::Unauthorized, Code::SeatSessionEnded, "试卷已提交，本次登录已结束").into()
+                    );
+                }
+                if crate::staff::seat_session_expired(issued, self.now()) {
+                    return Err(Refusal::new(
+                        Kind::Unauthorized,
+                        Code::SeatSessionEnded,
+                        "本场考试已结束，本次登录已失效",
+                    )
+                    .into());
                 }
                 Ok((loaded, ticket))
             }
@@ -288,20 +324,31 @@ impl Exam {
         }
     }
 
-    /// The staff member of a token, if their role is one of `allowed`.
+    /// The staff member of a token, if their role is one of `allowed`. A
+    /// session ends at its expiry, at logout, and when its account changes
+    /// (role, password) or is disabled.
     pub fn staff_session(&self, token: Option<&str>, allowed: &[Role]) -> Result<StaffSession> {
         let token = token.ok_or_else(Refusal::unauthorized)?;
         match self.store.session(&token_hash(token))? {
-            Some(Session::Staff { user, role, expires }) => {
+            Some(Session::Staff { user, role, expires, epoch }) => {
                 if expires < self.now() {
                     return Err(Refusal::unauthorized().into());
                 }
+                let account = self.store.staff(&user)?.filter(|a| !a.disabled && a.epoch == epoch && a.role == role);
+                let Some(account) = account else {
+                    return Err(Refusal::new(
+                        Kind::Unauthorized,
+                        Code::SessionRevoked,
+                        "登录已失效（已退出，或账号的角色、密码已更改，或账号已停用），请重新登录",
+                    )
+                    .into());
+                };
                 if !allowed.contains(&role) {
                     return Err(
                         Refusal::forbidden(Code::WrongRole, format!("“{}”角色无权进行此操作", role.name_zh())).into()
                     );
                 }
-                Ok(StaffSession { user, role })
+                Ok(StaffSession { user, role, batches: account.batches })
             }
             Some(Session::Seat { .. }) => {
                 Err(Refusal::forbidden(Code::SeatTokenAtStaff, "考生的登录不能用于工作人员功能").into())
@@ -310,28 +357,80 @@ impl Exam {
         }
     }
 
-    /// Counts a failed login for `key` (a ticket, a user or an address);
-    /// refused once `limit` failures were counted this minute.
-    pub(super) fn check_failures(&self, key: &str, failed: bool) -> Result<()> {
-        let limit: u32 = if key.starts_with("ip:") { 30 } else { 10 };
-        let minute = self.now() / 60_000;
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = map.entry(key.to_string()).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
-        }
-        if entry.1 >= limit {
-            return Err(Refusal::new(
-                Kind::TooMany,
-                Code::LoginTooMany,
-                "登录失败次数过多，请一分钟后再试或请监考员协助",
-            )
-            .into());
-        }
-        if failed {
-            entry.1 += 1;
+    /// Ends a staff session (logout).
+    pub async fn staff_logout(&self, token: &str) -> Result<()> {
+        let hash = token_hash(token);
+        if let Some(Session::Staff { user, .. }) = self.store.session(&hash)? {
+            self.store.remove_session(&hash)?;
+            self.event(&Actor::Staff(user), EventKind::Logout, None, None, serde_json::json!({}))?;
+            self.commit().await?;
         }
         Ok(())
+    }
+
+    /// Forgets sessions that can no longer be used: expired or revoked
+    /// staff sessions, seat sessions replaced by a newer login, ended by
+    /// hand-in or past the exam day. Returns how many.
+    pub fn purge_sessions(&self) -> Result<usize> {
+        let now = self.now();
+        let mut gone = Vec::new();
+        for (hash, session) in self.store.sessions()? {
+            let live = match &session {
+                Session::Staff { user, role, expires, epoch } => {
+                    *expires >= now
+                        && self.store.staff(user)?.is_some_and(|a| !a.disabled && a.epoch == *epoch && a.role == *role)
+                }
+                Session::Seat { batch, ticket, issued } => {
+                    let seat = self.store.seat(batch, ticket)?;
+                    !crate::staff::seat_session_expired(*issued, now)
+                        && seat.is_some_and(|s| s.session.as_deref() == Some(hash.as_str()) && s.submitted_at.is_none())
+                }
+            };
+            if !live {
+                gone.push(hash);
+            }
+        }
+        for hash in &gone {
+            self.store.remove_session(hash)?;
+        }
+        Ok(gone.len())
+    }
+
+    /// Refuses a login held back by earlier failures (see [`crate::throttle`]).
+    pub(super) fn login_allowed(
+        &self,
+        kind: crate::throttle::Credential,
+        credential: &str,
+        address: IpAddr,
+    ) -> Result<()> {
+        let throttle = self.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        throttle.check(kind, credential, address, self.now()).map_err(|held| {
+            let message = match held {
+                Held::Credential(ms) => {
+                    format!("登录失败次数过多，请 {} 秒后再试，或请监考员解除锁定", (ms + 999) / 1000)
+                }
+                Held::Address(ms) => {
+                    format!("本机所在网络登录失败次数过多，请 {} 分钟后再试，或请监考员协助", (ms + 59_999) / 60_000)
+                }
+            };
+            Refusal::new(Kind::TooMany, Code::LoginTooMany, message).into()
+        })
+    }
+
+    /// Records a login's outcome.
+    pub(super) fn login_outcome(&self, kind: crate::throttle::Credential, credential: &str, address: IpAddr, ok: bool) {
+        let mut throttle = self.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ok {
+            throttle.succeeded(kind, credential, address);
+        } else if let Some(lock) = throttle.failed(kind, credential, address, self.now()) {
+            tracing::warn!(%address, lock_seconds = lock / 1000, "login locked after repeated failures");
+        }
+    }
+
+    /// A seat's failed logins and how long its longest lock still runs (ms).
+    pub fn login_lock(&self, ticket: &str) -> (u32, i64) {
+        let throttle = self.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        throttle.state(crate::throttle::Credential::Ticket, ticket, self.now())
     }
 
     /// After a restart: seats whose clock was running are paused with the
@@ -348,6 +447,10 @@ impl Exam {
                 }
             }
         }
+        let gone = self.purge_sessions()?;
+        if gone > 0 {
+            tracing::info!(gone, "ended sessions forgotten at start");
+        }
         self.store.flush()?;
         Ok(paused)
     }
@@ -358,6 +461,13 @@ impl Exam {
     pub async fn tick(&self, n: u64, checkpoint_every: u64) {
         if let Err(e) = self.store.put_last_alive(self.now()) {
             tracing::error!(error = %e, "timer: cannot record the heartbeat");
+        }
+        if n % 3600 == 0 {
+            match self.purge_sessions() {
+                Ok(0) => {}
+                Ok(gone) => tracing::info!(gone, "ended sessions forgotten"),
+                Err(e) => tracing::error!(error = %e, "timer: cannot purge sessions"),
+            }
         }
         if checkpoint_every > 0 && n % checkpoint_every == 0 {
             // A checkpoint of the chain head a minute, for outsiders to hold.

@@ -2,37 +2,62 @@
 
 use super::core::Exam;
 use crate::batch::LoadedBatch;
-use crate::error::{Code, Refusal, Result};
+use crate::error::{Code, ExamError, Refusal, Result};
 use crate::events::{Actor, EventKind};
 use crate::seat::{Action, SeatRecord};
 use crate::staff::{new_token, verify_password, Session, Staff, STAFF_SESSION_MS};
+use crate::throttle::Credential;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 impl Exam {
-    /// A staff member logs in from `address`; returns the token and the account.
-    pub async fn staff_login(&self, user: &str, password: &str, address: &str) -> Result<(String, Staff)> {
-        let ip = format!("ip:{address}");
-        let by_user = format!("staff:{user}");
-        self.check_failures(&ip, false)?;
-        self.check_failures(&by_user, false)?;
+    /// A staff member logs in from `address`; returns the token and the
+    /// account. The password is checked on the blocking pool (a few at a
+    /// time), against a dummy hash when the user does not exist.
+    pub async fn staff_login(&self, user: &str, password: &str, address: IpAddr) -> Result<(String, Staff)> {
+        self.login_allowed(Credential::User, user, address)?;
         let staff = self.store.staff(user)?;
-        let Some(staff) = staff.filter(|s| verify_password(password, &s.password_hash)) else {
-            self.check_failures(&ip, true)?;
-            self.check_failures(&by_user, true)?;
+        let ok = {
+            let _permit = self.hashing.acquire().await.map_err(|e| ExamError::Internal(e.to_string()))?;
+            let (password, hash) = (password.to_string(), staff.as_ref().map(|s| s.password_hash.clone()));
+            tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
+                .await
+                .map_err(|e| ExamError::Internal(format!("password check failed: {e}")))?
+        };
+        self.login_outcome(Credential::User, user, address, ok);
+        let Some(staff) = staff.filter(|_| ok) else {
             return Err(Refusal::invalid(Code::LoginWrong, "用户名或密码不正确").into());
         };
+        if staff.disabled {
+            return Err(Refusal::forbidden(Code::LoginDisabled, "该账号已停用，请联系管理员").into());
+        }
         let (token, hash) = new_token();
         let expires = self.now() + STAFF_SESSION_MS;
-        self.store.put_session(&hash, &Session::Staff { user: staff.user.clone(), role: staff.role, expires })?;
+        let session = Session::Staff { user: staff.user.clone(), role: staff.role, expires, epoch: staff.epoch };
+        self.store.put_session(&hash, &session)?;
         self.event(
             &Actor::Staff(staff.user.clone()),
             EventKind::Login,
             None,
             None,
-            serde_json::json!({"role": staff.role}),
+            serde_json::json!({"role": staff.role, "address": address.to_string()}),
         )?;
         self.commit().await?;
         Ok((token, staff))
+    }
+
+    /// A proctor clears a seat's login locks (a candidate who mistyped).
+    pub async fn unlock_seat_login(&self, id: &str, ticket: &str, user: &str, reason: Option<&str>) -> Result<usize> {
+        self.seat(id, ticket)?;
+        let cleared = {
+            let mut throttle = self.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            throttle.clear(Credential::Ticket, ticket)
+        };
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).unwrap_or("监考员解除登录锁定");
+        let detail = serde_json::json!({"cleared": cleared, "reason": reason});
+        self.event(&Actor::Staff(user.to_string()), EventKind::Unlock, Some(id), Some(ticket), detail)?;
+        self.commit().await?;
+        Ok(cleared)
     }
 
     /// Every seat of a batch, by ticket.

@@ -247,6 +247,15 @@ impl Store {
         self.put(&self.trees.sessions, hash.as_bytes(), session)
     }
 
+    /// Every session, by token hash.
+    pub fn sessions(&self) -> Result<Vec<(String, Session)>> {
+        Ok(self
+            .scan(&self.trees.sessions, "sessions", b"")?
+            .into_iter()
+            .map(|(k, s)| (String::from_utf8_lossy(&k).into_owned(), s))
+            .collect())
+    }
+
     /// Ends a session.
     pub fn remove_session(&self, hash: &str) -> Result<()> {
         self.remove(&self.trees.sessions, hash.as_bytes())

@@ -1,20 +1,21 @@
 //! Staff login and the proctor console API: the live seat list and the
 //! actions on a seat. Every action is on the event log with who and why.
 
-use crate::auth::{AnyStaff, Proctors, Staff, StreamStaff};
-use crate::error::{optional_json, ApiResult, Body};
+use crate::auth::{AnyStaff, Proctors, Roles, Staff};
+use crate::error::{optional_json, ApiResult, AppError, Body};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
-use kaoshi_exam::error::{Code, Refusal};
+use kaoshi_exam::error::{Code, Kind, Refusal};
 use kaoshi_exam::seat::{Action, SeatRecord};
+use kaoshi_exam::staff::token_hash;
 use kaoshi_exam::staff::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 /// `POST /api/staff/login` body.
 #[derive(Deserialize)]
@@ -37,8 +38,16 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(body): Body<LoginBody>,
 ) -> ApiResult<Json<LoginAnswer>> {
-    let (token, staff) = exam.staff_login(&body.user, &body.password, &peer.ip().to_string()).await?;
+    let (token, staff) = exam.staff_login(&body.user, &body.password, peer.ip()).await?;
     Ok(Json(LoginAnswer { token, role: staff.role, user: staff.user }))
+}
+
+/// `POST /api/staff/logout`: ends the caller's session.
+pub async fn logout(State(exam): State<AppState>, headers: HeaderMap) -> ApiResult<Json<serde_json::Value>> {
+    if let Some(token) = crate::auth::bearer_of(&headers) {
+        exam.staff_logout(token).await?;
+    }
+    Ok(Json(serde_json::json!({"logged_out": true})))
 }
 
 /// A batch in the list.
@@ -53,11 +62,12 @@ pub struct BatchBody {
     duration_seconds: i64,
 }
 
-/// `GET /api/proctor/batches`.
-pub async fn batches(State(exam): State<AppState>, _: Staff<AnyStaff>) -> Json<Vec<BatchBody>> {
+/// `GET /api/proctor/batches`: the batches the caller works on.
+pub async fn batches(State(exam): State<AppState>, who: Staff<AnyStaff>) -> Json<Vec<BatchBody>> {
     Json(
         exam.batches()
             .iter()
+            .filter(|b| who.works_on(&b.batch.id))
             .map(|b| {
                 let x = &b.batch;
                 BatchBody {
@@ -92,10 +102,15 @@ pub struct SeatView {
     offline_seconds: i64,
     offline_uncredited_seconds: i64,
     extra_seconds: i64,
+    device_address: Option<String>,
+    device_browser: Option<String>,
+    new_device: bool,
+    login_failures: u32,
+    login_locked_seconds: i64,
 }
 
 impl SeatView {
-    fn of(seat: &SeatRecord, total: usize, now: i64) -> SeatView {
+    fn of(seat: &SeatRecord, total: usize, now: i64, lock: (u32, i64)) -> SeatView {
         SeatView {
             ticket: seat.ticket.clone(),
             name: seat.name.clone(),
@@ -112,6 +127,11 @@ impl SeatView {
             offline_seconds: seat.offline_ms / 1000,
             offline_uncredited_seconds: seat.offline_uncredited_ms() / 1000,
             extra_seconds: seat.extra_ms / 1000,
+            device_address: seat.device.as_ref().map(|d| d.address.clone()),
+            device_browser: seat.device.as_ref().map(|d| crate::agent::describe(&d.agent)),
+            new_device: seat.new_device(),
+            login_failures: lock.0,
+            login_locked_seconds: (lock.1.max(0) + 999) / 1000,
         }
     }
 }
@@ -120,7 +140,7 @@ fn seat_views(exam: &AppState, id: &str) -> ApiResult<Vec<SeatView>> {
     let (batch, seats) = exam.seats(id)?;
     let now = exam.now();
     let total = batch.batch.spec.item_count();
-    Ok(seats.iter().map(|s| SeatView::of(s, total, now)).collect())
+    Ok(seats.iter().map(|s| SeatView::of(s, total, now, exam.login_lock(&s.ticket))).collect())
 }
 
 /// `GET /api/proctor/batches/{id}/seats`.
@@ -132,35 +152,90 @@ pub async fn seats(
     Ok(Json(seat_views(&exam, &id)?))
 }
 
-/// `GET /api/proctor/batches/{id}/stream`: server-sent events, one `seats`
-/// event with every seat first, then the seats that changed, each second.
-pub async fn stream(
-    State(exam): State<AppState>,
-    _: StreamStaff<Proctors>,
+/// `POST /api/proctor/batches/{id}/stream-ticket`: a single-use ticket that
+/// opens the batch's event stream within 30 s (`EventSource` cannot send an
+/// `Authorization` header, and a bearer token does not belong in a URL).
+pub async fn stream_ticket(
+    State(app): State<AppState>,
+    _: Staff<Proctors>,
     Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<serde_json::Value>> {
+    app.batch(&id)?;
+    let token = crate::auth::bearer_of(&headers).unwrap_or_default();
+    let ticket = app.streams.issue(token, &id);
+    Ok(Json(serde_json::json!({"ticket": ticket, "expires_in_seconds": crate::stream::TICKET_TTL.as_secs()})))
+}
+
+/// `?ticket=` of the stream.
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    ticket: Option<String>,
+}
+
+/// `GET /api/proctor/batches/{id}/stream?ticket=…` (or with the bearer
+/// token in the header): server-sent events, one `seats` event with every
+/// seat first, then the seats that changed, each second. The stream ends
+/// when the session does.
+pub async fn stream(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<StreamQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
-    exam.batch(&id)?;
-    let state: (AppState, String, HashMap<String, SeatView>, bool) = (exam, id, HashMap::new(), true);
-    let s = futures_util::stream::unfold(state, |(exam, id, mut last, first)| async move {
-        if !first {
-            tokio::time::sleep(Duration::from_secs(1)).await;
+    let token = match (crate::auth::bearer_of(&headers), query.ticket) {
+        (Some(token), _) => token.to_string(),
+        (None, Some(ticket)) => app.streams.redeem(&ticket, &id).ok_or_else(|| {
+            Refusal::new(Kind::Unauthorized, Code::StreamTicket, "实时画面的凭据无效或已过期，请刷新页面")
+        })?,
+        (None, None) => return Err(Refusal::unauthorized().into()),
+    };
+    let batch = id.clone();
+    let allowed = move |app: &AppState, token: &str| -> Result<(), AppError> {
+        let who = app.staff_session(Some(token), Proctors::ROLES)?;
+        if !who.works_on(&batch) {
+            return Err(Refusal::forbidden(Code::NotOnBatch, format!("你没有被安排参与批次 {batch} 的工作")).into());
         }
-        let views = seat_views(&exam, &id).unwrap_or_default();
-        let changed: Vec<SeatView> = views
-            .into_iter()
-            .filter(|v| {
-                let differs = last.get(&v.ticket) != Some(v);
-                if differs {
-                    last.insert(v.ticket.clone(), v.clone());
-                }
-                differs
-            })
-            .collect();
-        let data = serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into());
-        let event = Event::default().event("seats").data(data);
-        Some((Ok(event), (exam, id, last, false)))
+        Ok(())
+    };
+    allowed(&app, &token)?;
+    app.batch(&id)?;
+    let slot = app.streams.hold(&token_hash(&token)).ok_or_else(|| {
+        Refusal::new(Kind::TooMany, Code::TooManyStreams, "同一登录打开的实时画面过多（最多 3 个），请关闭其他窗口")
+    })?;
+    let feed = {
+        let (exam, id) = (app.exam().clone(), id.clone());
+        app.streams.feed(&id.clone(), move || snapshot(&exam, &id))
+    };
+    let state = (app, token, feed, HashMap::new(), true, slot);
+    let events = futures_util::stream::unfold(state, move |(app, token, mut feed, mut seen, first, slot)| {
+        let allowed = allowed.clone();
+        async move {
+            if !first && feed.changed().await.is_err() {
+                return None;
+            }
+            // A logout, a changed account or an expired session ends the stream.
+            allowed(&app, &token).ok()?;
+            let now = feed.borrow_and_update().clone();
+            let data = crate::stream::changes(&now, &mut seen);
+            let event = Event::default().event("seats").data(data);
+            Some((Ok(event), (app, token, feed, seen, false, slot)))
+        }
     });
-    Ok(Sse::new(s).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+/// Every seat of a batch as the stream sends it.
+fn snapshot(exam: &kaoshi_exam::Exam, id: &str) -> crate::stream::Snapshot {
+    let Ok((batch, seats)) = exam.seats(id) else { return Vec::new() };
+    let (now, total) = (exam.now(), batch.batch.spec.item_count());
+    seats
+        .iter()
+        .map(|s| {
+            let view = SeatView::of(s, total, now, exam.login_lock(&s.ticket));
+            (s.ticket.clone(), serde_json::to_string(&view).unwrap_or_else(|_| "{}".into()))
+        })
+        .collect()
 }
 
 /// Body of a seat action.
@@ -188,14 +263,21 @@ fn action_of(name: &str, body: ActionBody) -> Result<Action, Refusal> {
 }
 
 /// `POST /api/proctor/batches/{id}/seats/{ticket}/{action}`: approve, pause,
-/// resume, extend, move, violation, submit.
+/// resume, extend, credit_offline, move, violation, submit, unlock (clears
+/// the seat's login locks).
 pub async fn action(
     State(exam): State<AppState>,
     who: Staff<Proctors>,
     Path((id, ticket, name)): Path<(String, String, String)>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<SeatView>> {
-    let action = action_of(&name, optional_json(&body)?)?;
+    let body: ActionBody = optional_json(&body)?;
+    if name == "unlock" {
+        exam.unlock_seat_login(&id, &ticket, &who.user, body.reason.as_deref()).await?;
+        let (batch, seat) = (exam.batch(&id)?, exam.seat(&id, &ticket)?);
+        return Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&ticket))));
+    }
+    let action = action_of(&name, body)?;
     let (batch, seat) = exam.seat_action(&id, &ticket, action, &who.user).await?;
-    Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now())))
+    Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&seat.ticket))))
 }

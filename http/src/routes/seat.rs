@@ -5,10 +5,12 @@ use crate::auth::Candidate;
 use crate::error::{ApiResult, Body};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
+use axum::http::header::USER_AGENT;
+use axum::http::HeaderMap;
 use axum::Json;
 use kaoshi_engine::bank::ItemBody;
 use kaoshi_exam::batch::LoadedBatch;
-use kaoshi_exam::seat::{SeatRecord, Status};
+use kaoshi_exam::seat::{Device, SeatRecord, Status};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -74,13 +76,17 @@ pub struct LoginAnswer {
     token: String,
 }
 
-/// `POST /api/seat/login`.
+/// `POST /api/seat/login`: the device (address and browser) is recorded for
+/// the proctor's approval card.
 pub async fn login(
     State(exam): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Body(body): Body<LoginBody>,
 ) -> ApiResult<Json<LoginAnswer>> {
-    let (batch, seat, token) = exam.seat_login(&body.ticket, &body.id_number, &peer.ip().to_string()).await?;
+    let agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let device = Device::new(&peer.ip().to_string(), agent);
+    let (batch, seat, token) = exam.seat_login(&body.ticket, &body.id_number, &device).await?;
     Ok(Json(LoginAnswer { status: StatusBody::of(&batch, &seat, exam.now()), token }))
 }
 
@@ -232,10 +238,11 @@ pub async fn save(
 #[derive(Serialize)]
 pub struct SubmitBody {
     status: Status,
+    answered: u32,
 }
 
 /// `POST /api/seat/submit`.
 pub async fn submit(State(exam): State<AppState>, me: Candidate) -> ApiResult<Json<SubmitBody>> {
     let seat = exam.hand_in(&me.batch, &me.ticket).await?;
-    Ok(Json(SubmitBody { status: seat.status }))
+    Ok(Json(SubmitBody { status: seat.status, answered: seat.answered }))
 }

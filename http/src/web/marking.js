@@ -14,10 +14,20 @@ async function login(ev) {
     token = r.token; role = r.role; sessionStorage.setItem("kaoshi.marking.token", token); sessionStorage.setItem("kaoshi.marking.role", role); sessionStorage.setItem("kaoshi.marking.user", r.user); start(); }
   catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
 }
+function showLogin(text) {
+  token = null; ["token", "role", "user"].forEach((k) => sessionStorage.removeItem("kaoshi.marking." + k));
+  $("work").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = "";
+  $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
+}
+async function logout() {
+  try { await api("POST", "/api/staff/logout", {}); } catch (e) {}
+  showLogin("已退出登录。");
+}
 async function start() {
   let list;
-  try { list = await api("GET", "/api/proctor/batches"); } catch (e) { list = null; }
-  $("viewLogin").classList.add("hidden"); $("work").classList.remove("hidden"); $("me").textContent = (sessionStorage.getItem("kaoshi.marking.user") || "") + "（" + ({ admin: "管理员", marker: "考评员", leader: "阅卷组长" }[role] || role) + "）";
+  try { list = await api("GET", "/api/proctor/batches"); }
+  catch (e) { if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return; } list = null; }
+  $("viewLogin").classList.add("hidden"); $("work").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden"); $("me").textContent = (sessionStorage.getItem("kaoshi.marking.user") || "") + "（" + ({ admin: "管理员", marker: "考评员", leader: "阅卷组长" }[role] || role) + "）";
   const sel = $("batchSel"); sel.classList.remove("hidden"); sel.innerHTML = "";
   const ids = list ? list.map((b) => [b.id, b.name]) : [[new URLSearchParams(location.search).get("batch") || "demo", ""]];
   ids.forEach(([id, name]) => { const o = el("option", name || id); o.value = id; sel.appendChild(o); });
@@ -101,4 +111,5 @@ async function waitingList() {
   box.appendChild(table);
 }
 $("loginForm").onsubmit = login;
+$("logoutBtn").onclick = logout;
 if (token) start();

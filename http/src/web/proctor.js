@@ -18,18 +18,40 @@ async function login(ev) {
 }
 async function start() {
   let list;
-  try { list = await api("GET", "/api/proctor/batches"); } catch (e) { token = null; sessionStorage.removeItem("kaoshi.staff.token"); $("viewLogin").classList.remove("hidden"); $("console").classList.add("hidden"); return; }
-  $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden");
+  try { list = await api("GET", "/api/proctor/batches"); } catch (e) { showLogin(e.status === 401 ? "登录已失效，请重新登录。" : e.message); return; }
+  $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
   list.forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.candidates + " 人）"; sel.appendChild(o); });
   sel.onchange = () => watch(sel.value);
   if (list.length) watch(list[0].id);
 }
-function watch(id) {
-  batch = id; seats = {}; selected = null; if (source) source.close();
-  source = new EventSource("/api/proctor/batches/" + encodeURIComponent(id) + "/stream?token=" + encodeURIComponent(token));
+// The stream opens with a single-use ticket; when it drops (a restart, a
+// network hiccup) the page asks for a new ticket and opens it again.
+let retry = null;
+async function watch(id) {
+  if (batch !== id) { seats = {}; selected = null; }
+  batch = id; clearTimeout(retry); if (source) { source.close(); source = null; }
+  let ticket;
+  try { ticket = (await api("POST", "/api/proctor/batches/" + encodeURIComponent(id) + "/stream-ticket", {})).ticket; }
+  catch (e) {
+    $("live").classList.add("hidden");
+    if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return; }
+    retry = setTimeout(() => watch(id), 3000); return;
+  }
+  if (batch !== id) return;
+  source = new EventSource("/api/proctor/batches/" + encodeURIComponent(id) + "/stream?ticket=" + encodeURIComponent(ticket));
   source.addEventListener("seats", (ev) => { JSON.parse(ev.data).forEach((s) => { seats[s.ticket] = s; }); $("live").classList.remove("hidden"); render(); });
-  source.onerror = () => $("live").classList.add("hidden");
+  source.onerror = () => { $("live").classList.add("hidden"); source.close(); source = null; retry = setTimeout(() => watch(id), 2000); };
+}
+function showLogin(text) {
+  token = null; sessionStorage.removeItem("kaoshi.staff.token"); clearTimeout(retry); if (source) { source.close(); source = null; }
+  seats = {}; selected = null; $("grid").innerHTML = ""; $("summary").innerHTML = "";
+  $("console").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = "";
+  $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
+}
+async function logout() {
+  try { await api("POST", "/api/staff/logout", {}); } catch (e) {}
+  showLogin("已退出登录。");
 }
 function render() {
   const list = Object.values(seats).sort((a, b) => (a.room + a.seat).localeCompare(b.room + b.seat, "zh"));
@@ -54,8 +76,19 @@ function detail() {
   $("detail").children[1].textContent = s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(s.remaining_seconds) + (s.score != null ? " · 客观题得分 " + s.score : "")
     + (s.offline_seconds ? " · 累计掉线 " + mmss(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + mmss(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
     + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "");
+  if (s.device_address) {
+    const d = document.createElement("p"); d.className = s.new_device ? "warn" : "";
+    d.textContent = "登录设备：" + s.device_address + " · " + (s.device_browser || "未知浏览器") + (s.new_device ? "　⚠ 与上次核验通过的设备不同，请核对考生本人和考位" : "");
+    $("detail").appendChild(d);
+  }
+  if (s.login_failures) {
+    const d = document.createElement("p"); d.className = s.login_locked_seconds ? "warn" : "";
+    d.textContent = "登录失败 " + s.login_failures + " 次" + (s.login_locked_seconds ? "，已锁定（剩余 " + mmss(s.login_locked_seconds) + "）" : "");
+    $("detail").appendChild(d);
+  }
   const add = (label, cls, fn) => { const b = document.createElement("button"); b.type = "button"; b.textContent = label; if (cls) b.className = cls; b.onclick = fn; box.appendChild(b); };
   if (s.status === "awaiting_identity") add("核验通过", "primary", () => act("approve", {}));
+  if (s.login_failures) add("解除登录锁定", "", () => act("unlock", { reason: "监考员核对身份后解除登录锁定" }));
   if (s.status === "answering" || s.status === "disconnected") add("暂停", "", () => { const r = prompt("暂停原因："); if (r) act("pause", { reason: r }); });
   if (s.status === "paused") add("恢复", "primary", () => act("resume", {}));
   if (s.status !== "submitted" && s.offline_uncredited_seconds > 0) {
@@ -72,7 +105,8 @@ function detail() {
 async function act(action, body) {
   $("msg").textContent = "";
   try { const s = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(selected) + "/" + action, body); seats[s.ticket] = s; render(); $("msg").textContent = "已完成。"; }
-  catch (e) { $("msg").textContent = "操作失败：" + e.message; }
+  catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("msg").textContent = "操作失败：" + e.message; }
 }
 $("loginForm").onsubmit = login;
+$("logoutBtn").onclick = logout;
 if (token) start();

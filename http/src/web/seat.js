@@ -62,9 +62,21 @@ async function login(ev) {
 async function refreshStatus() {
   try { route(await api("GET", "/api/seat/status")); }
   catch (e) {
-    if (e.status === 401) logout();
+    if (e.code === "auth.seat_ended") handedIn(e.message + "。");
+    else if (e.status === 401) logout();
     else if (e.status === 0) showSaveState(Object.keys(pending).length ? "服务器正在重启，已保存的答案不会丢失；" + Object.keys(pending).length + " 题待保存" : "服务器正在重启，已保存的答案不会丢失");
   }
+}
+// After hand-in the seat's session is over on the server; the page keeps
+// nothing of the exam: no token, no paper, no pending answers, no flags.
+function handedIn(text) {
+  const lost = Object.keys(pending).length;
+  $("doneText").textContent = text + "请离开考场。" + (lost ? "另有 " + lost + " 题的答案未能在交卷前保存。" : "");
+  show("viewDone"); clearInterval(ticker); ticker = null; clearInterval(statusTimer); statusTimer = null;
+  $("clock").classList.add("hidden");
+  localStorage.removeItem(pendingKey()); localStorage.removeItem(flagsKey()); localStorage.removeItem("kaoshi.seat.token");
+  token = null; paper = null; pending = {}; acked = {};
+  $("stem").textContent = ""; $("answerArea").innerHTML = ""; $("list").innerHTML = ""; $("navs").innerHTML = "";
 }
 function logout() { token = null; localStorage.removeItem("kaoshi.seat.token"); paper = null; show("viewLogin"); }
 
@@ -81,11 +93,7 @@ async function route(st) {
       if (!paper) await loadPaper(); else { show("exam"); pump(); }
       startTicker(); break;
     case "paused": $("waitText").textContent = "考试已被监考员暂停，计时已停止。请听从监考员安排。"; show("viewWait"); showSaveState(); break;
-    case "submitted": {
-      const lost = Object.keys(pending).length;
-      $("doneText").textContent = "试卷已提交（" + st.answered + " 题已作答），请离开考场。" + (lost ? "另有 " + lost + " 题的答案未能在交卷前保存。" : "");
-      show("viewDone"); clearInterval(ticker); ticker = null; $("clock").classList.add("hidden"); break;
-    }
+    case "submitted": handedIn("试卷已提交（" + st.answered + " 题已作答）。"); break;
     default: show("viewLogin");
   }
 }
@@ -210,8 +218,8 @@ async function doSubmit() {
     const ok = await new Promise((r) => { let n = 0; const t = setInterval(() => { n++; if (!Object.keys(pending).length) { clearInterval(t); r(true); } else if (n > 50) { clearInterval(t); r(false); } }, 200); });
     if (!ok) { showSaveState("还有 " + Object.keys(pending).length + " 题未保存，暂不能交卷：请稍候重试或请监考员协助"); return; }
   }
-  try { await api("POST", "/api/seat/submit"); } catch (e) {}
-  refreshStatus();
+  try { const r = await api("POST", "/api/seat/submit"); handedIn("试卷已提交（" + r.answered + " 题已作答）。"); }
+  catch (e) { refreshStatus(); }
 }
 $("loginForm").onsubmit = login;
 $("prevBtn").onclick = () => { if (cur > 0) { cur--; render(); } };

@@ -78,7 +78,11 @@ async fn time_out_hands_in_the_last_acknowledged_answers() {
     let (code, body) = room
         .call("PUT", &format!("/api/seat/answers/{pos}"), Some(&token), Some(json!({"response": "A", "seq": 2})))
         .await;
-    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("seat.submitted")));
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("auth.seat_ended")),
+        "a hand-in by the timer ends the seat's session too"
+    );
     let submits: Vec<_> = room
         .exam
         .log()

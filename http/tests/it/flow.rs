@@ -48,7 +48,7 @@ async fn saves_are_ordered_replayed_and_checked() {
     let (code, _) = room
         .call("PUT", &format!("/api/seat/answers/{pos}"), Some(&token2), Some(json!({"response": "A", "seq": 6})))
         .await;
-    assert_eq!(code, StatusCode::CONFLICT);
+    assert_eq!(code, StatusCode::UNAUTHORIZED, "the seat's session ended at hand-in");
 }
 
 #[tokio::test]

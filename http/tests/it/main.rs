@@ -38,6 +38,7 @@ pub struct Room {
     pub clock: Arc<ManualClock>,
     pub exam: Arc<Exam>,
     pub app: Router,
+    pub state: kaoshi_http::AppState,
 }
 
 /// The chinese-cook-5 sample bank (two short items per paper).
@@ -113,8 +114,10 @@ impl Room {
         drop(log);
         let clock = Arc::new(ManualClock::new(T0 - 600_000));
         let exam = Arc::new(Exam::load(store, clock.clone(), Some(&Unlock::Key(&key))).expect("load"));
-        let app = kaoshi_http::router(exam.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 5000))));
-        Room { _tmp: tmp, clock, exam, app }
+        let state = kaoshi_http::App::new(exam.clone());
+        let app =
+            kaoshi_http::router_for(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 5000))));
+        Room { _tmp: tmp, clock, exam, app, state }
     }
 
     /// One request; status and JSON body.
@@ -141,6 +144,29 @@ impl Room {
             assert!(body["code"].is_string(), "{method} {path}: a refusal without a code: {body}");
         }
         (status, body)
+    }
+
+    /// A JSON request from another machine: its address and browser.
+    pub async fn call_from(
+        &self,
+        address: [u8; 4],
+        agent: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .header("user-agent", agent)
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .expect("request");
+        req.extensions_mut().insert(axum::extract::ConnectInfo(SocketAddr::from((address, 40000))));
+        let resp = self.app.clone().oneshot(req).await.expect("response");
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     /// One request with headers; the whole response.
