@@ -143,7 +143,12 @@ async fn candidate_and_proctor_in_a_real_browser() {
     .await;
     shot(&console, "2-console-awaiting").await;
     click(&console, &card).await;
-    until(&console, "device on the approval card", "document.getElementById('detail').textContent.includes('登录设备：127.0.0.1 · Chrome')").await;
+    until(
+        &console,
+        "device on the approval card",
+        "document.getElementById('detail').textContent.includes('登录设备：127.0.0.1 · Chrome')",
+    )
+    .await;
     until(
         &console,
         "approve button",

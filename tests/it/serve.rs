@@ -256,8 +256,10 @@ fn sigterm_stops_the_server_within_5_s_with_a_console_stream_open() {
     let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
     std::io::Write::write_all(
         &mut stream,
-        format!("GET /api/proctor/batches/demo/stream HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {staff}\r\n\r\n")
-            .as_bytes(),
+        format!(
+            "GET /api/proctor/batches/demo/stream HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {staff}\r\n\r\n"
+        )
+        .as_bytes(),
     )
     .expect("request");
     let mut first = [0u8; 64];
