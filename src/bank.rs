@@ -19,6 +19,10 @@ pub struct KeygenArgs {
     /// Where to write the key (never overwritten).
     #[arg(short = 'o', value_name = "FILE")]
     output: PathBuf,
+    /// An Ed25519 signing key for archives instead of a bank key; its
+    /// public half goes to FILE.pub.
+    #[arg(long)]
+    signing: bool,
 }
 
 /// `kaoshi bank …`.
@@ -100,6 +104,24 @@ pub fn run(cmd: BankCommand) -> Result<()> {
 
 /// `kaoshi keygen -o FILE`.
 pub fn keygen(args: KeygenArgs) -> Result<()> {
+    if args.signing {
+        let key = kaoshi_exam::signing::SigningKey::generate();
+        let mut public = args.output.clone().into_os_string();
+        public.push(".pub");
+        let public = PathBuf::from(public);
+        if public.exists() {
+            anyhow::bail!("{} already exists: kaoshi never overwrites a key", public.display());
+        }
+        keys::write_new_secret(&args.output, key.to_file().as_bytes())?;
+        crate::durable_file::write_atomic(&public, key.public().to_file().as_bytes())?;
+        println!(
+            "wrote signing key {} to {} (keep it with the organisation's keys) and its public key to {} (give it to bureaus and auditors)",
+            key.public().key_id(),
+            args.output.display(),
+            public.display()
+        );
+        return Ok(());
+    }
     let kek = Kek::generate(&mut rand::rngs::OsRng);
     keys::write_key_file(&args.output, &kek)?;
     println!("wrote key {} to {} (keep it apart from the banks it seals)", kek.id(), args.output.display());

@@ -99,6 +99,8 @@ fn create(a: CreateArgs) -> Result<()> {
     };
     let id = a.id.clone().unwrap_or_else(|| chrono::Local::now().format("batch-%Y%m%d-%H%M%S").to_string());
     let now = clock.now_ms();
+    // Identity numbers are stored encrypted under the organisation's key.
+    store.unlock_personal(&secret.unlock())?;
     let batch = create_batch(
         &store,
         &log,

@@ -34,6 +34,7 @@ pub fn ensure(data: &Path, store: &Store, clock: &dyn Clock) -> Result<Kek> {
     let log = EventLog::open(store.clone())?;
     let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
     let now = clock.now_ms();
+    store.unlock_personal(&kaoshi_engine::seal::Unlock::Key(&kek))?;
     create_batch(
         store,
         &log,

@@ -95,6 +95,23 @@ pub fn read_key_file(path: &Path) -> Result<Kek> {
 
 /// Writes a new key file readable only by its owner; never overwrites.
 pub fn write_key_file(path: &Path, kek: &Kek) -> Result<()> {
+    write_new_secret(path, kek.as_bytes())
+}
+
+/// Reads the organisation's signing key (`kaoshi keygen --signing`).
+pub fn read_signing_key(path: &Path) -> Result<kaoshi_exam::signing::SigningKey> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read signing key {}", path.display()))?;
+    kaoshi_exam::signing::SigningKey::from_file(&text).map_err(|e| anyhow!("signing key {}: {e}", path.display()))
+}
+
+/// Reads a public signing key (`….pub`, from `kaoshi keygen --signing`).
+pub fn read_public_key(path: &Path) -> Result<kaoshi_exam::signing::PublicKey> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read public key {}", path.display()))?;
+    kaoshi_exam::signing::PublicKey::from_file(&text).map_err(|e| anyhow!("public key {}: {e}", path.display()))
+}
+
+/// Writes a new secret file readable only by its owner; never overwrites.
+pub fn write_new_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -112,7 +129,7 @@ pub fn write_key_file(path: &Path, kek: &Kek) -> Result<()> {
             anyhow!("cannot create key file {}: {e}", path.display())
         }
     })?;
-    file.write_all(kek.as_bytes())?;
+    file.write_all(bytes)?;
     file.sync_all()?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     crate::durable_file::sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;

@@ -1,11 +1,12 @@
 //! `kaoshi log …`: verify the event chain, take and list checkpoints, and the bank-use ledger.
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::{verify_chain, Event, EventKind};
 use kaoshi_exam::log::EventLog;
 use kaoshi_exam::store::Store;
+use kaoshi_exam::witness::Witness;
 use std::path::{Path, PathBuf};
 
 /// `kaoshi log …`.
@@ -19,6 +20,9 @@ pub enum LogCommand {
         /// A head hash held from an earlier checkpoint: it must be on the chain.
         #[arg(long, value_name = "HASH")]
         head: Option<String>,
+        /// A witness file (`serve --witness`): every checkpoint in it must be on the chain.
+        #[arg(long, value_name = "FILE")]
+        witness: Option<PathBuf>,
     },
     /// Take a checkpoint of the chain head and print it (to hand to an outsider).
     Head {
@@ -43,28 +47,55 @@ pub enum LogCommand {
 /// Runs `kaoshi log …`.
 pub fn run(cmd: LogCommand) -> Result<()> {
     match cmd {
-        LogCommand::Verify { data, head } => verify(&data, head.as_deref()),
+        LogCommand::Verify { data, head, witness } => verify(&data, head.as_deref(), witness.as_deref()),
         LogCommand::Head { data } => head(&data),
         LogCommand::Checkpoints { data } => checkpoints(&data),
         LogCommand::Ledger { data } => ledger(&data),
     }
 }
 
-/// `kaoshi log verify --data DIR [--head HASH]`.
-fn verify(data: &Path, head: Option<&str>) -> Result<()> {
+/// `kaoshi log verify --data DIR [--head HASH] [--witness FILE]`.
+fn verify(data: &Path, head: Option<&str>, witness: Option<&Path>) -> Result<()> {
     let store = Store::open(data)?;
     let chain = store.events_raw()?;
     let (seq, hash) = verify_chain(&chain)?;
+    let hashes: std::collections::HashMap<u64, String> = chain
+        .iter()
+        .filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok())
+        .map(|e| (e.seq, e.hash))
+        .collect();
     if let Some(expected) = head {
-        let found =
-            chain.iter().filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok()).any(|e| e.hash == expected);
-        if !found {
+        if !hashes.values().any(|h| h == expected) {
             bail!("the chain does not contain the checkpoint {expected}: the history it vouched for was rewritten");
+        }
+    }
+    let mut witnessed = 0;
+    if let Some(file) = witness {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let checkpoints = Witness::read(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+        for c in &checkpoints {
+            match hashes.get(&c.seq) {
+                Some(h) if *h == c.hash => witnessed += 1,
+                Some(h) => bail!(
+                    "{}: the witness holds event {} as {}, the chain has {h}: the history was rewritten",
+                    file.display(),
+                    c.seq,
+                    c.hash
+                ),
+                None => bail!(
+                    "{}: the witness holds event {}, the chain ends at {seq}: events were removed",
+                    file.display(),
+                    c.seq
+                ),
+            }
         }
     }
     println!("event log intact: {seq} records, head {hash}");
     if let Some(h) = head {
         println!("checkpoint {h} is on the chain");
+    }
+    if let Some(file) = witness {
+        println!("all {witnessed} checkpoints of {} are on the chain", file.display());
     }
     Ok(())
 }

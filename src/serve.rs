@@ -31,6 +31,14 @@ pub struct ServeArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The organisation's signing key: archives the server exports are signed.
+    #[arg(long, value_name = "FILE")]
+    signing_key: Option<PathBuf>,
+    /// Where every checkpoint of the event chain is also appended, outside
+    /// the store (default: DATA-checkpoints.jsonl beside the data directory;
+    /// point it at another disk or a share).
+    #[arg(long, env = "KAOSHI_WITNESS", value_name = "FILE")]
+    witness: Option<PathBuf>,
 }
 
 fn init_tracing() {
@@ -42,7 +50,11 @@ fn init_tracing() {
 /// `kaoshi serve [--data DIR] [--addr ADDR] [--demo] [--key-file KEY | --passphrase-env VAR]`.
 pub fn run(args: ServeArgs) -> Result<()> {
     init_tracing();
-    let ServeArgs { data, addr, demo, key, tls_cert, tls_key } = args;
+    let ServeArgs { data, addr, demo, key, tls_cert, tls_key, signing_key, witness } = args;
+    let signer = signing_key.as_deref().map(crate::keys::read_signing_key).transpose()?;
+    let witness = witness.unwrap_or_else(|| default_witness(&data));
+    let witness = kaoshi_exam::witness::Witness::new(&witness)
+        .with_context(|| format!("--witness {}: cannot open it for appending", witness.display()))?;
     let addr: SocketAddr = addr.parse().map_err(|e| anyhow!("--addr `{addr}`: {e}"))?;
     let tls = match (tls_cert, tls_key) {
         (Some(cert), Some(key)) => Some(tls_config(&cert, &key)?),
@@ -60,7 +72,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
     runtime.block_on(async move {
         store.start_committer();
         let unlock = secret.as_ref().map(Secret::unlock);
-        let exam = Exam::load(store, clock, unlock.as_ref())?;
+        let mut exam = Exam::load(store, clock, unlock.as_ref())?.with_witness(witness);
+        if let Some(key) = signer {
+            exam = exam.with_signing_key(key);
+        }
         let paused = exam.recover_after_restart()?;
         let exam = Arc::new(exam);
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -83,7 +98,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let _ = std::io::stdout().flush();
         let store = exam.store().clone();
         let options = Options { caps, tls, header_read_timeout: kaoshi_http::serve::HEADER_READ_TIMEOUT };
-        kaoshi_http::serve::serve_with(listener, exam, options, kaoshi_http::serve::shutdown_signal()).await?;
+        kaoshi_http::serve::serve_with(listener, exam.clone(), options, kaoshi_http::serve::shutdown_signal()).await?;
+        // The last head leaves the store too, so a rewrite after the stop is caught.
+        match exam.take_checkpoint() {
+            Ok(Some(c)) => println!("checkpoint at stop: event {} {}", c.seq, c.hash),
+            Ok(None) => {}
+            Err(e) => eprintln!("cannot take a checkpoint at stop: {e}"),
+        }
         let (barriers, acknowledged) = store.commit_counts();
         println!(
             "stopped: {barriers} durability barriers (sled flush + fdatasync) acknowledged {acknowledged} commits ({:.1} per barrier)",
@@ -91,6 +112,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
         );
         Ok(())
     })
+}
+
+/// `DATA-checkpoints.jsonl` beside the data directory.
+fn default_witness(data: &Path) -> PathBuf {
+    let name = data.file_name().map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned());
+    data.with_file_name(format!("{name}-checkpoints.jsonl"))
 }
 
 /// Raises the soft limit on open files to the hard limit where allowed;

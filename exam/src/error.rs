@@ -67,6 +67,7 @@ codes! {
     BatchExists = "batch.exists": "a batch with this id exists",
     TicketInUse = "batch.ticket_in_use": "a roster ticket is already used by another batch in this data directory",
     SeatNotFound = "seat.not_found": "no such seat (ticket) in the batch",
+    NoSuchRoom = "room.not_found": "no candidate is seated in that room",
     PaperNotFound = "paper.not_found": "the seat's paper is missing",
     NotApproved = "seat.not_approved": "identity not yet approved by a proctor",
     NotStarted = "seat.not_started": "the exam has not started (for this seat, or the batch start is ahead)",

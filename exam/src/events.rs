@@ -64,6 +64,8 @@ pub enum EventKind {
     Unlock,
     /// A staff account disabled or enabled.
     StaffDisable,
+    /// A room record (考场记录) made for printing; its hash is the head it carries.
+    RoomRecord,
 }
 
 impl EventKind {
@@ -101,6 +103,7 @@ impl EventKind {
             EventKind::Logout => "logout",
             EventKind::Unlock => "unlock",
             EventKind::StaffDisable => "staff_disable",
+            EventKind::RoomRecord => "room_record",
         }
     }
 }

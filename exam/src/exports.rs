@@ -263,11 +263,25 @@ pub fn item_stats(
     Ok(rows)
 }
 
+/// A cell as a spreadsheet program may safely open it: text from a roster
+/// or a bank that starts like a formula (`= + - @`, a tab or a carriage
+/// return) gets a leading apostrophe, so `=HYPERLINK(…)` in a name is shown,
+/// not run. Numbers (`-1.5`) stay as they are.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let formula_like = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula_like && cell.trim().parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, ExamError> {
     // A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     for r in rows {
-        w.write_record(r).map_err(|e| ExamError::Internal(format!("csv: {e}")))?;
+        w.write_record(r.iter().map(|c| neutralise(c).into_owned()))
+            .map_err(|e| ExamError::Internal(format!("csv: {e}")))?;
     }
     w.into_inner().map_err(|e| ExamError::Internal(format!("csv: {e}")))
 }
@@ -284,9 +298,41 @@ fn xlsx_bytes(sheet: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, ExamError> {
             if r == 0 {
                 ws.write_string_with_format(r, c, cell, &bold).map_err(xlsx)?;
             } else {
-                ws.write_string(r, c, cell).map_err(xlsx)?;
+                // A string cell is never evaluated, but it can be copied into one that is.
+                ws.write_string(r, c, neutralise(cell)).map_err(xlsx)?;
             }
         }
     }
     book.save_to_buffer().map_err(xlsx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<Vec<String>> {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        vec![
+            row(&["姓名", "单位", "成绩"]),
+            row(&["=HYPERLINK(\"http://evil.example\",\"点我\")", "@SUM(A1)", "-1.5"]),
+            row(&["+86 电话", "\tTAB", "90"]),
+        ]
+    }
+
+    #[test]
+    fn cells_that_look_like_formulas_are_shown_not_run_in_csv_and_xlsx() {
+        let csv = String::from_utf8(Format::Csv.write("成绩", &rows()).expect("csv")).expect("utf-8");
+        assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"点我\"\")\""), "{csv}");
+        assert!(csv.contains(",'@SUM(A1),-1.5\n"), "a number stays a number: {csv}");
+        assert!(csv.contains("'+86 电话,'\tTAB,90"), "{csv}");
+
+        use calamine::Reader;
+        let bytes = Format::Xlsx.write("成绩", &rows()).expect("xlsx");
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx file");
+        let sheet = book.worksheet_range("成绩").expect("the sheet");
+        let cell = |r: u32, c: u32| sheet.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
+        assert_eq!(cell(1, 0), "'=HYPERLINK(\"http://evil.example\",\"点我\")");
+        assert_eq!((cell(1, 1), cell(1, 2), cell(2, 0)), ("'@SUM(A1)".into(), "-1.5".into(), "'+86 电话".into()));
+        assert!(book.worksheet_formula("成绩").expect("formulas").used_cells().next().is_none(), "no formula cell");
+    }
 }

@@ -20,11 +20,14 @@ pub mod log;
 pub mod marking;
 pub mod metrics;
 pub mod results;
+pub mod room_record;
 pub mod seat;
 pub mod service;
+pub mod signing;
 pub mod staff;
 pub mod store;
 pub mod throttle;
+pub mod witness;
 
 pub use error::{Code, ExamError, Kind, Refusal};
 pub use service::Exam;

@@ -73,10 +73,11 @@ pub enum Held {
     Address(i64),
 }
 
-/// The failure table.
+/// The failure table: per credential, its addresses (usually one or two).
 #[derive(Debug, Default)]
 pub struct Throttle {
-    pairs: HashMap<(CredentialId, IpAddr), Pair>,
+    pairs: HashMap<CredentialId, Vec<(IpAddr, Pair)>>,
+    pair_count: usize,
     addresses: HashMap<IpAddr, Window>,
 }
 
@@ -88,8 +89,9 @@ impl Throttle {
                 return Err(Held::Address(w.start + ADDRESS_WINDOW_MS - now));
             }
         }
-        match self.pairs.get(&(credential_id(kind, credential), address)) {
-            Some(p) if p.locked_until > now => Err(Held::Credential(p.locked_until - now)),
+        let pair = self.pairs.get(&credential_id(kind, credential)).and_then(|v| v.iter().find(|(a, _)| *a == address));
+        match pair {
+            Some((_, p)) if p.locked_until > now => Err(Held::Credential(p.locked_until - now)),
             _ => Ok(()),
         }
     }
@@ -102,7 +104,16 @@ impl Throttle {
             *w = Window { start: now, failures: 0 };
         }
         w.failures = w.failures.saturating_add(1);
-        let p = self.pairs.entry((credential_id(kind, credential), address)).or_default();
+        let list = self.pairs.entry(credential_id(kind, credential)).or_default();
+        let at = match list.iter().position(|(a, _)| *a == address) {
+            Some(at) => at,
+            None => {
+                list.push((address, Pair::default()));
+                self.pair_count += 1;
+                list.len() - 1
+            }
+        };
+        let p = &mut list[at].1;
         p.failures = p.failures.saturating_add(1);
         p.last = now;
         (p.failures > FREE_FAILURES).then(|| {
@@ -115,46 +126,60 @@ impl Throttle {
 
     /// A successful login: the pair starts afresh.
     pub fn succeeded(&mut self, kind: Credential, credential: &str, address: IpAddr) {
-        self.pairs.remove(&(credential_id(kind, credential), address));
+        let id = credential_id(kind, credential);
+        if let Some(list) = self.pairs.get_mut(&id) {
+            let before = list.len();
+            list.retain(|(a, _)| *a != address);
+            self.pair_count -= before - list.len();
+            if list.is_empty() {
+                self.pairs.remove(&id);
+            }
+        }
     }
 
     /// Clears every lock of a credential, from every address (a proctor
     /// helping a candidate who mistyped).
     pub fn clear(&mut self, kind: Credential, credential: &str) -> usize {
-        let id = credential_id(kind, credential);
-        let before = self.pairs.len();
-        self.pairs.retain(|(c, _), _| *c != id);
-        before - self.pairs.len()
+        let cleared = self.pairs.remove(&credential_id(kind, credential)).map_or(0, |v| v.len());
+        self.pair_count -= cleared;
+        cleared
     }
 
     /// A credential's failures over every address and how long its longest lock still runs.
     pub fn state(&self, kind: Credential, credential: &str, now: i64) -> (u32, i64) {
-        let id = credential_id(kind, credential);
-        self.pairs
-            .iter()
-            .filter(|((c, _), _)| *c == id)
-            .fold((0, 0), |(n, lock), (_, p)| (n + p.failures, lock.max(p.locked_until - now)))
+        self.pairs.get(&credential_id(kind, credential)).map_or((0, 0), |v| {
+            v.iter().fold((0, 0), |(n, lock), (_, p)| (n + p.failures, lock.max(p.locked_until - now)))
+        })
     }
 
     /// Entries held (pairs, addresses).
     pub fn len(&self) -> (usize, usize) {
-        (self.pairs.len(), self.addresses.len())
+        (self.pair_count, self.addresses.len())
     }
 
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty() && self.addresses.is_empty()
+        self.pair_count == 0 && self.addresses.is_empty()
+    }
+
+    /// Keeps pairs for which `keep` holds; recounts.
+    fn retain_pairs(&mut self, keep: impl Fn(&Pair) -> bool) {
+        self.pairs.retain(|_, v| {
+            v.retain(|(_, p)| keep(p));
+            !v.is_empty()
+        });
+        self.pair_count = self.pairs.values().map(Vec::len).sum();
     }
 
     /// Keeps the table within [`MAX_ENTRIES`]: forgets what has expired, and
     /// when that is not enough, the sixteenth that failed longest ago (in
     /// one pass, so that a flood costs one scan per few thousand failures).
     fn make_room(&mut self, now: i64) {
-        if self.pairs.len() >= MAX_ENTRIES {
-            self.pairs.retain(|_, p| p.locked_until > now || now - p.last < FORGET_AFTER_MS);
-            if self.pairs.len() >= MAX_ENTRIES {
-                let cutoff = oldest_sixteenth(self.pairs.values().map(|p| p.last));
-                self.pairs.retain(|_, p| p.last > cutoff);
+        if self.pair_count >= MAX_ENTRIES {
+            self.retain_pairs(|p| p.locked_until > now || now - p.last < FORGET_AFTER_MS);
+            if self.pair_count >= MAX_ENTRIES {
+                let cutoff = oldest_sixteenth(self.pairs.values().flatten().map(|(_, p)| p.last));
+                self.retain_pairs(|p| p.last > cutoff);
             }
         }
         if self.addresses.len() >= MAX_ENTRIES {

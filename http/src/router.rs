@@ -45,6 +45,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/proctor/batches/{id}/seats", get(proctor::seats))
         .route("/api/proctor/batches/{id}/stream-ticket", post(proctor::stream_ticket))
         .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(proctor::action))
+        .route("/api/proctor/batches/{id}/room-record", post(proctor::room_record))
         .route("/api/marking/batches/{id}/next", get(marking::next))
         .route("/api/marking/batches/{id}/marks", post(marking::mark))
         .route("/api/marking/batches/{id}/arbitrations", get(marking::arbitrations))

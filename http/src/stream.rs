@@ -1,8 +1,10 @@
 //! The proctors' live seat list as server-sent events.
 //!
 //! Each batch with a watcher has one feed task that reads its seats once a
-//! second and publishes them, each seat already serialised; every stream
-//! sends only the seats that changed since it last looked. A stream is
+//! second (on the blocking pool) and publishes two ready-made JSON texts:
+//! every seat, and the seats that changed since the last reading. A stream
+//! that saw the previous reading sends the changes; one that fell behind
+//! sends every seat — no stream serialises or compares anything itself. A stream is
 //! opened with a single-use ticket (so no bearer token travels in a URL),
 //! each session holds at most [`STREAMS_PER_SESSION`], and a stream ends
 //! when its session expires or is revoked.
@@ -20,7 +22,29 @@ pub const TICKET_TTL: Duration = Duration::from_secs(30);
 const MAX_TICKETS: usize = 10_000;
 
 /// One reading of a batch's seats: `(ticket, the seat as JSON)`.
-pub type Snapshot = Vec<(String, String)>;
+pub type Seats = Vec<(String, String)>;
+
+/// What the feed publishes each second.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Counts readings.
+    pub version: u64,
+    /// Every seat, as a JSON array.
+    pub all: Arc<str>,
+    /// The seats that changed since reading `version - 1`, as a JSON array.
+    pub changed: Arc<str>,
+}
+
+impl Snapshot {
+    /// What a stream that last sent `sent` sends now, if anything.
+    pub fn for_stream(&self, sent: Option<u64>) -> Option<Arc<str>> {
+        match sent {
+            Some(v) if v == self.version => None,
+            Some(v) if v + 1 == self.version => Some(self.changed.clone()),
+            _ => Some(self.all.clone()),
+        }
+    }
+}
 
 struct Ticket {
     token: String,
@@ -97,17 +121,19 @@ impl Streams {
     /// called once a second for as long as anyone does.
     pub fn feed<F>(self: &Arc<Self>, batch: &str, read: F) -> watch::Receiver<Arc<Snapshot>>
     where
-        F: Fn() -> Snapshot + Send + 'static,
+        F: Fn() -> Seats + Send + Sync + 'static,
     {
         let mut feeds = self.feeds.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(rx) = feeds.get(batch) {
             return rx.clone();
         }
-        let (tx, rx) = watch::channel(Arc::new(read()));
+        let mut seen = HashMap::new();
+        let first = publish(0, &read(), &mut seen);
+        let (tx, rx) = watch::channel(Arc::new(first));
         feeds.insert(batch.to_string(), rx.clone());
-        let (streams, batch) = (self.clone(), batch.to_string());
+        let (streams, batch, read) = (self.clone(), batch.to_string(), Arc::new(read));
         tokio::spawn(async move {
-            loop {
+            for version in 1.. {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 {
                     // The map's own receiver is the last one: no one watches.
@@ -117,7 +143,23 @@ impl Streams {
                         return;
                     }
                 }
-                tx.send_replace(Arc::new(read()));
+                let reader = read.clone();
+                let (snapshot, kept) = match tokio::task::spawn_blocking(move || {
+                    let seats = reader();
+                    let snapshot = publish(version, &seats, &mut seen);
+                    (snapshot, seen)
+                })
+                .await
+                {
+                    Ok(done) => done,
+                    Err(e) => {
+                        tracing::error!(batch = %batch, error = %e, "the seat feed failed");
+                        feeds_remove(&streams, &batch);
+                        return;
+                    }
+                };
+                seen = kept;
+                tx.send_replace(Arc::new(snapshot));
             }
         });
         rx
@@ -129,21 +171,30 @@ impl Streams {
     }
 }
 
-/// The seats of `now` that differ from `seen`, as one JSON array; `seen` is
-/// brought up to date.
-pub fn changes(now: &Snapshot, seen: &mut HashMap<String, String>) -> String {
-    let mut out = String::from("[");
-    for (ticket, json) in now {
+fn feeds_remove(streams: &Streams, batch: &str) {
+    streams.feeds.lock().unwrap_or_else(PoisonError::into_inner).remove(batch);
+}
+
+/// Reading `version` of the seats: every seat, and those that differ from
+/// `seen` (which is brought up to date).
+fn publish(version: u64, seats: &Seats, seen: &mut HashMap<String, String>) -> Snapshot {
+    let (mut all, mut changed) = (String::from("["), String::from("["));
+    for (ticket, json) in seats {
+        if all.len() > 1 {
+            all.push(',');
+        }
+        all.push_str(json);
         if seen.get(ticket) != Some(json) {
-            if out.len() > 1 {
-                out.push(',');
+            if changed.len() > 1 {
+                changed.push(',');
             }
-            out.push_str(json);
+            changed.push_str(json);
             seen.insert(ticket.clone(), json.clone());
         }
     }
-    out.push(']');
-    out
+    all.push(']');
+    changed.push(']');
+    Snapshot { version, all: all.into(), changed: changed.into() }
 }
 
 #[cfg(test)]
@@ -173,12 +224,19 @@ mod tests {
     }
 
     #[test]
-    fn only_changed_seats_are_sent() {
+    fn a_stream_in_step_gets_the_changes_and_one_behind_gets_every_seat() {
         let mut seen = HashMap::new();
-        let a = vec![("T1".to_string(), "{\"a\":1}".to_string()), ("T2".to_string(), "{\"b\":1}".to_string())];
-        assert_eq!(changes(&a, &mut seen), "[{\"a\":1},{\"b\":1}]");
-        assert_eq!(changes(&a, &mut seen), "[]");
-        let b = vec![("T1".to_string(), "{\"a\":1}".to_string()), ("T2".to_string(), "{\"b\":2}".to_string())];
-        assert_eq!(changes(&b, &mut seen), "[{\"b\":2}]");
+        let seat = |t: &str, v: u8| (t.to_string(), format!("{{\"{t}\":{v}}}"));
+        let first = publish(0, &vec![seat("T1", 1), seat("T2", 1)], &mut seen);
+        assert_eq!(&*first.changed, "[{\"T1\":1},{\"T2\":1}]");
+        let second = publish(1, &vec![seat("T1", 1), seat("T2", 2)], &mut seen);
+        assert_eq!(&*second.changed, "[{\"T2\":2}]");
+        assert_eq!(&*second.all, "[{\"T1\":1},{\"T2\":2}]");
+        assert_eq!(second.for_stream(None).as_deref(), Some(&*second.all), "a new stream");
+        assert_eq!(second.for_stream(Some(0)).as_deref(), Some(&*second.changed), "in step");
+        assert_eq!(second.for_stream(Some(1)), None, "already sent");
+        let third = publish(2, &vec![seat("T1", 1), seat("T2", 2)], &mut seen);
+        assert_eq!(&*third.changed, "[]");
+        assert_eq!(third.for_stream(Some(0)).as_deref(), Some(&*third.all), "fell behind");
     }
 }

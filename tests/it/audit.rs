@@ -262,6 +262,8 @@ mod archive {
             "quick",
             "-o",
             file.to_str().expect("p"),
+            "--key-file",
+            &key,
         ]);
         assert!(ok, "{out}");
         let f = file.to_str().expect("p");
@@ -276,7 +278,7 @@ mod archive {
         assert!(text
             .lines()
             .next()
-            .is_some_and(|l| l.contains("\"format\":\"kaoshi-archive\"") && l.contains("\"version\":2")));
+            .is_some_and(|l| l.contains("\"format\":\"kaoshi-archive\"") && l.contains("\"version\":3")));
         for section in
             ["\"section\":\"answer\"", "\"section\":\"marking\"", "\"section\":\"event\"", "\"section\":\"bank\""]
         {

@@ -203,6 +203,34 @@ async fn candidate_and_proctor_in_a_real_browser() {
     until(&console, "submitted card", &format!("document.querySelector(\"{card}\").textContent.includes('已交卷')"))
         .await;
     shot(&console, "7-console-submitted").await;
+
+    // The room record for signatures: the candidate handed in, the chain head printed.
+    let room = console
+        .execute(&format!("return document.querySelector(\"{card}\").children[0].textContent.split(' ')[0];"), vec![])
+        .await
+        .expect("room");
+    let room = room.as_str().expect("room name").to_string();
+    console
+        .execute("const s = document.getElementById('roomSel'); s.value = arguments[0];", vec![json!(room)])
+        .await
+        .expect("pick room");
+    click(&console, "#recordBtn").await;
+    until(
+        &console,
+        "room record",
+        &format!(
+            "!document.getElementById('record').classList.contains('hidden') && document.getElementById('recordTitle').textContent === '考场记录 · {room}' && [...document.querySelectorAll('#recordCandidates tbody tr')].some(r => r.textContent.includes('{ticket}') && r.textContent.includes('已交卷')) && /--head [0-9a-f]{{64}}$/.test(document.getElementById('recordChain').textContent)"
+        ),
+    )
+    .await;
+    let counts = console
+        .execute("return [...document.querySelectorAll('#recordCounts tbody td')].map(td => td.textContent);", vec![])
+        .await
+        .expect("counts");
+    assert_eq!(counts[3], json!("1"), "one candidate of the room handed in: {counts}");
+    shot(&console, "8-room-record").await;
+    click(&console, "#closeRecord").await;
+    until(&console, "back to the console", "!document.getElementById('console').classList.contains('hidden')").await;
     click(&console, "#logoutBtn").await;
     until(&console, "logged out", "!document.getElementById('viewLogin').classList.contains('hidden') && !sessionStorage.getItem('kaoshi.staff.token')").await;
 

@@ -25,6 +25,7 @@ fn every_corpus_entry_and_past_crash_replays_cleanly() {
     assert!(replay("sealed_bank", kaoshi_fuzzing::sealed_bank) >= 1);
     assert!(replay("seat_bodies", kaoshi_fuzzing::seat_bodies) >= 5);
     assert!(replay("bank_import", kaoshi_fuzzing::bank_import) >= 6);
+    assert!(replay("archive_verify", kaoshi_fuzzing::archive_verify) >= 1);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod cli;
 mod corrupt;
 mod crash;
 mod durability;
+mod forgery;
 mod fuzz_corpus;
 mod grade;
 mod interop_cli;

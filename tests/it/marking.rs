@@ -290,7 +290,8 @@ fn two_markers_and_a_leader_through_arbitration_to_publication() {
         .call()
         .expect("archive");
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut archive).expect("archive");
-    let verified = kaoshi_exam::archive::verify(&archive, None).expect("the downloaded archive verifies");
+    let verified = kaoshi_exam::archive::verify(&archive, None, kaoshi_exam::archive::Expect::default())
+        .expect("the downloaded archive verifies");
     assert_eq!(verified.batch, "quick");
 
     // An appeal during the notice sends the candidate's marks back to recheck.

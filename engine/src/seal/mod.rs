@@ -122,7 +122,28 @@ pub fn read_header(bytes: &[u8]) -> Result<(SealHeader, KeySlot), SealError> {
 
 /// Recovers the data key of a split file.
 fn unlock_data_key(parts: &format::Parts<'_>, unlock: &Unlock<'_>) -> Result<Zeroizing<[u8; KEY_LEN]>, SealError> {
-    let kek = match (unlock, &parts.slot.kdf) {
+    unlock_slot(&parts.slot, parts.aad, unlock)
+}
+
+/// Wraps a data key that protects something other than a bank (the exam
+/// store's personal data) under `lock`, exactly as a bank's data key is
+/// wrapped; `label` is bound to the slot as associated data.
+pub fn wrap_key(
+    data_key: &[u8; KEY_LEN],
+    label: &str,
+    lock: &Lock<'_>,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<KeySlot, SealError> {
+    make_slot(data_key, label.as_bytes(), lock, rng)
+}
+
+/// Recovers a data key wrapped by [`wrap_key`] with the same `label`.
+pub fn unwrap_key(slot: &KeySlot, label: &str, unlock: &Unlock<'_>) -> Result<Zeroizing<[u8; KEY_LEN]>, SealError> {
+    unlock_slot(slot, label.as_bytes(), unlock)
+}
+
+fn unlock_slot(slot: &KeySlot, aad: &[u8], unlock: &Unlock<'_>) -> Result<Zeroizing<[u8; KEY_LEN]>, SealError> {
+    let kek = match (unlock, &slot.kdf) {
         (Unlock::Key(kek), Kdf::KeyFile) => (*kek).clone(),
         (Unlock::Passphrase(pass), Kdf::Argon2id { params, salt }) => {
             if !params.within_limits() {
@@ -136,11 +157,11 @@ fn unlock_data_key(parts: &format::Parts<'_>, unlock: &Unlock<'_>) -> Result<Zer
         (Unlock::Key(_), Kdf::Argon2id { .. }) => return Err(SealError::NeedsPassphrase),
         (Unlock::Passphrase(_), Kdf::KeyFile) => return Err(SealError::NeedsKeyFile),
     };
-    let sealed_with = parts.slot.key_id()?;
+    let sealed_with = slot.key_id()?;
     if kek.id() != sealed_with {
         return Err(SealError::WrongKey { sealed_with, given: kek.id() });
     }
-    kek.unwrap_key(&parts.slot.wrapped_key()?, &parts.slot.wrap_nonce()?, parts.aad).ok_or(SealError::HeaderTampered)
+    kek.unwrap_key(&slot.wrapped_key()?, &slot.wrap_nonce()?, aad).ok_or(SealError::HeaderTampered)
 }
 
 /// Decrypts and authenticates the body of a split file.

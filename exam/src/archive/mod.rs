@@ -11,9 +11,17 @@
 //! `{"manifest": {"sections": {S: {"count","hash"}}, "lines", "archive_hash"}}`
 //! where each section hash is BLAKE3 (derive-key `kaoshi archive v1`) over
 //! its lines (each with its newline) and `archive_hash` covers every line
-//! before the manifest.
+//! before the manifest. A signed archive's manifest adds
+//! `"signature": {"algorithm":"ed25519","key_id","public_key","signature"}`,
+//! the organisation's signature over [`signed_message`].
+//!
+//! Version 3 (this build) writes version 2's records; its event segment
+//! runs on to the first checkpoint at or after the batch's last event, and
+//! every checkpoint inside the segment is archived, so each can be checked
+//! against the chain.
 
 mod convert;
+mod cross;
 mod error;
 pub mod v1;
 pub mod v2;
@@ -23,6 +31,7 @@ use error::{invalid, Result};
 
 use crate::events::{body_hash, body_hash_of, chain_hash, Event};
 use crate::results::{differences, sheet_scores};
+use crate::signing::{PublicKey, SigningKey};
 use crate::store::Store;
 use kaoshi_engine::grade::Grader;
 use kaoshi_engine::seal::{self, Unlock};
@@ -34,7 +43,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The format name in the header.
 pub const FORMAT: &str = "kaoshi-archive";
 /// The version this build writes; it reads this and every earlier one.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Sections, in file order.
 pub const SECTIONS: [&str; 9] =
     ["batch", "bank", "seat", "paper", "answer", "marking", "publication", "event", "checkpoint"];
@@ -43,8 +52,15 @@ fn record<T: Serialize>(section: &'static str, data: &T) -> Result<(&'static str
     Ok((section, serde_json::to_value(data).map_err(|e| invalid(format!("cannot encode a {section} record: {e}")))?))
 }
 
-/// Writes the archive of batch `id` from `store`.
-pub fn export(store: &Store, id: &str, now: i64) -> Result<Vec<u8>> {
+/// What a signature covers: the format, the batch and the archive hash.
+pub fn signed_message(batch: &str, archive_hash: &str) -> Vec<u8> {
+    format!("kaoshi-archive signature v1\n{batch}\n{archive_hash}").into_bytes()
+}
+
+/// Writes the archive of batch `id` from `store`, signed when a key is
+/// given. Take a checkpoint first ([`crate::log::EventLog::checkpoint`]):
+/// the segment runs to the first checkpoint after the batch's last event.
+pub fn export(store: &Store, id: &str, now: i64, signer: Option<&SigningKey>) -> Result<Vec<u8>> {
     let batch = store.batch(id)?.ok_or_else(|| ArchiveError::Missing(format!("no batch {id}")))?;
     let sealed = store
         .sealed_bank(&batch.bank_hash)?
@@ -80,8 +96,17 @@ pub fn export(store: &Store, id: &str, now: i64) -> Result<Vec<u8>> {
         .collect::<Result<_>>()?;
     let mine: Vec<usize> =
         chain.iter().enumerate().filter(|(_, e)| e.batch.as_deref() == Some(id)).map(|(i, _)| i).collect();
+    let checkpoints = store.checkpoints()?;
+    let mut kept = Vec::new();
     if let (Some(&first), Some(&last)) = (mine.first(), mine.last()) {
-        for e in &chain[first..=last] {
+        // Run on to the first checkpoint at or after the batch's last event
+        // (a minute of other batches' events at most), so that it can be
+        // checked against the chain.
+        let (first_seq, last_seq) = (chain[first].seq, chain[last].seq);
+        let end_seq = checkpoints.iter().map(|c| c.seq).find(|&s| s >= last_seq).unwrap_or(last_seq);
+        let end = chain.iter().position(|e| e.seq == end_seq).unwrap_or(last).max(last);
+        kept = checkpoints.iter().filter(|c| (first_seq..=end_seq).contains(&c.seq)).cloned().collect();
+        for e in &chain[first..=end] {
             let archived = if e.batch.as_deref() == Some(id) {
                 v2::Event::Full(convert::event(e))
             } else {
@@ -96,17 +121,17 @@ pub fn export(store: &Store, id: &str, now: i64) -> Result<Vec<u8>> {
             records.push(record("event", &archived)?);
         }
     }
-    if let Some(c) = store.last_checkpoint()? {
+    for c in kept {
         records.push(record("checkpoint", &v2::Checkpoint { seq: c.seq, hash: c.hash, at: c.at })?);
     }
-    Ok(write(id, now, &records))
+    Ok(write(id, now, &records, signer))
 }
 
 fn section_hasher() -> blake3::Hasher {
     blake3::Hasher::new_derive_key("kaoshi archive v1")
 }
 
-fn write(id: &str, now: i64, records: &[(&str, Value)]) -> Vec<u8> {
+fn write(id: &str, now: i64, records: &[(&str, Value)], signer: Option<&SigningKey>) -> Vec<u8> {
     let header =
         json!({"format": FORMAT, "version": VERSION, "batch": id, "created": now, "kaoshi": env!("CARGO_PKG_VERSION")})
             .to_string();
@@ -137,10 +162,30 @@ fn write(id: &str, now: i64, records: &[(&str, Value)]) -> Vec<u8> {
         .map(|(s, (count, h))| (s, json!({"count": count, "hash": h.finalize().to_hex().to_string()})))
         .collect();
     let archive_hash = all.finalize().to_hex().to_string();
-    let m = json!({"manifest": {"sections": manifest, "lines": lines, "archive_hash": archive_hash}}).to_string();
+    let mut m = json!({"sections": manifest, "lines": lines, "archive_hash": archive_hash});
+    if let Some(key) = signer {
+        let public = key.public();
+        m["signature"] = json!({
+            "algorithm": "ed25519",
+            "key_id": public.key_id(),
+            "public_key": public.to_hex(),
+            "signature": key.sign(&signed_message(id, &archive_hash)),
+        });
+    }
+    let m = json!({ "manifest": m }).to_string();
     out.extend_from_slice(m.as_bytes());
     out.push(b'\n');
     out
+}
+
+/// What `verify` checks beyond the archive itself.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Expect<'a> {
+    /// The organisation's public key: the archive must carry its signature.
+    pub signer: Option<&'a PublicKey>,
+    /// A head hash held outside (a printed room record, an outside
+    /// checkpoint file): the archived chain must reach it.
+    pub head: Option<&'a str>,
 }
 
 /// What `verify` found.
@@ -154,6 +199,16 @@ pub struct Verified {
     pub events: (usize, usize),
     /// Sheets re-graded, if a key was given.
     pub regraded: Option<usize>,
+    /// Answers found to be their last logged save.
+    pub answers_logged: usize,
+    /// Marks, arbitrations and rechecks found on the log.
+    pub marks_logged: usize,
+    /// Checkpoints found in the chain.
+    pub checkpoints: usize,
+    /// The key id of a valid signature, if signed.
+    pub signed_by: Option<String>,
+    /// The event an outside head names, if one was given.
+    pub head_at: Option<u64>,
 }
 
 /// The records of an archive, by section, as written, and its version.
@@ -194,9 +249,11 @@ impl Sections {
     }
 }
 
-/// Checks an archive: format, every hash, the event chain, and — with the
-/// bank's key — re-grades every sheet and compares with the stored results.
-pub fn verify(bytes: &[u8], unlock: Option<&Unlock<'_>>) -> Result<Verified> {
+/// Checks an archive: format, every hash, the event chain, the records
+/// against the events, the checkpoints against the chain, the signature;
+/// with the bank's key it re-grades every sheet and compares with the
+/// stored results; `expect` adds the organisation's key and an outside head.
+pub fn verify(bytes: &[u8], unlock: Option<&Unlock<'_>>, expect: Expect<'_>) -> Result<Verified> {
     let text = std::str::from_utf8(bytes).map_err(|e| invalid(format!("not UTF-8 at byte {}", e.valid_up_to())))?;
     let lines: Vec<&str> = text.lines().collect();
     let (Some(first), Some(last)) = (lines.first(), lines.last()) else { return Err(invalid("empty archive")) };
@@ -250,12 +307,69 @@ pub fn verify(bytes: &[u8], unlock: Option<&Unlock<'_>>) -> Result<Verified> {
     }
     let data = Sections(data, version);
     let batch: v2::Batch = data.one("batch")?;
-    let events = verify_segment(&data.all("event")?)?;
+    let signed_by =
+        signature(&manifest["signature"], &batch.id, manifest["archive_hash"].as_str().unwrap_or(""), expect.signer)?;
+    let event_records: Vec<v2::Event> = data.all("event")?;
+    let events = verify_segment(&event_records)?;
+    let checkpoints = cross::checkpoints(&data.all("checkpoint")?, &event_records, version)?;
+    let head_at = match expect.head {
+        None => None,
+        Some(head) => Some(cross::find_head(&event_records, head.trim()).ok_or_else(|| {
+            invalid(format!(
+                "the outside head {head} is not in this archive's event chain: the archive's history is not the one that head was taken from"
+            ))
+        })?),
+    };
+    let answers_logged = cross::answers(&data.all("answer")?, &event_records)?;
+    let marks_logged = cross::marks(&data.markings()?, &event_records)?;
     let regraded = match unlock {
         None => None,
         Some(unlock) => Some(regrade(&batch, &data, unlock)?),
     };
-    Ok(Verified { batch: batch.id, counts, events, regraded })
+    Ok(Verified {
+        batch: batch.id,
+        counts,
+        events,
+        regraded,
+        answers_logged,
+        marks_logged,
+        checkpoints,
+        signed_by,
+        head_at,
+    })
+}
+
+/// Checks a manifest's signature; the signer's key id if it is valid.
+fn signature(sig: &Value, batch: &str, archive_hash: &str, expected: Option<&PublicKey>) -> Result<Option<String>> {
+    if sig.is_null() {
+        return match expected {
+            Some(key) => {
+                Err(invalid(format!("the archive is not signed (expected a signature by key {})", key.key_id())))
+            }
+            None => Ok(None),
+        };
+    }
+    if sig["algorithm"] != "ed25519" {
+        return Err(invalid(format!("signature: unknown algorithm {}", sig["algorithm"])));
+    }
+    let public = PublicKey::from_hex(sig["public_key"].as_str().unwrap_or(""))
+        .map_err(|e| invalid(format!("signature: the public key is not usable: {e}")))?;
+    if sig["key_id"].as_str() != Some(public.key_id().as_str()) {
+        return Err(invalid("signature: the key id does not belong to the public key"));
+    }
+    if let Some(key) = expected {
+        if *key != public {
+            return Err(invalid(format!(
+                "signed by key {}, not by the organisation's key {}",
+                public.key_id(),
+                key.key_id()
+            )));
+        }
+    }
+    if !public.verifies(&signed_message(batch, archive_hash), sig["signature"].as_str().unwrap_or("")) {
+        return Err(invalid("the signature does not match the archive: the file was changed after signing"));
+    }
+    Ok(Some(public.key_id()))
 }
 
 /// The event segment is a contiguous piece of the chain: every full event

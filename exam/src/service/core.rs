@@ -47,6 +47,10 @@ pub struct Exam {
     /// Password hashing runs on the blocking pool, this many at a time, so
     /// that a storm of staff logins leaves the cores to the seats.
     pub(super) hashing: tokio::sync::Semaphore,
+    /// Signs archives, when the organisation gave its key to the server.
+    pub(super) signing_key: Option<crate::signing::SigningKey>,
+    /// Where each checkpoint also goes, outside the store.
+    witness: Option<crate::witness::Witness>,
     /// Responses assigned to markers: (batch, code) → lease.
     pub(super) leases: Mutex<HashMap<(String, String), crate::marking::Lease>>,
 }
@@ -66,6 +70,15 @@ impl Exam {
     /// a batch whose bank does not open is an error.
     pub fn load(store: Store, clock: Arc<dyn Clock>, unlock: Option<&Unlock<'_>>) -> Result<Exam> {
         let log = EventLog::open(store.clone())?;
+        if let Some(unlock) = unlock {
+            let encrypted = store.unlock_personal(unlock)?;
+            if encrypted > 0 {
+                tracing::info!(
+                    seats = encrypted,
+                    "identity numbers stored in plaintext by an earlier kaoshi are now encrypted"
+                );
+            }
+        }
         let mut batches = HashMap::new();
         for batch in store.batches()? {
             let sealed = store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
@@ -109,9 +122,37 @@ impl Exam {
             batches: RwLock::new(batches),
             locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
             throttle: Mutex::default(),
+            signing_key: None,
+            witness: None,
             hashing: tokio::sync::Semaphore::new(hashing_permits()),
             leases: Mutex::default(),
         })
+    }
+
+    /// Signs every archive the server exports with `key`.
+    pub fn with_signing_key(mut self, key: crate::signing::SigningKey) -> Exam {
+        self.signing_key = Some(key);
+        self
+    }
+
+    /// Appends every checkpoint to `witness` too (a file outside the store).
+    pub fn with_witness(mut self, witness: crate::witness::Witness) -> Exam {
+        self.witness = Some(witness);
+        self
+    }
+
+    /// Takes a checkpoint of the chain head (if it grew) and hands it to the
+    /// witness; returns the newest checkpoint.
+    pub fn take_checkpoint(&self) -> Result<Option<crate::events::Checkpoint>> {
+        if let Some(c) = self.log.checkpoint(self.now())? {
+            if let Some(w) = &self.witness {
+                if let Err(e) = w.append(&c) {
+                    // The store holds it; an unreachable witness must not stop the exam.
+                    tracing::error!(error = %e, file = %w.path().display(), "cannot append the checkpoint outside the store");
+                }
+            }
+        }
+        Ok(self.store.last_checkpoint()?)
     }
 
     /// Now, by the exam clock.
@@ -471,7 +512,7 @@ impl Exam {
         }
         if checkpoint_every > 0 && n % checkpoint_every == 0 {
             // A checkpoint of the chain head a minute, for outsiders to hold.
-            if let Err(e) = self.log.checkpoint(self.now()) {
+            if let Err(e) = self.take_checkpoint() {
                 tracing::error!(error = %e, "timer: cannot take a checkpoint");
             }
         }

@@ -17,4 +17,5 @@ mod results;
 pub use candidate::Saved;
 pub use core::{Exam, StaffSession};
 pub use marking::{LeaderList, Next, Task, Waiting, LEASE_MS};
+pub use proctor::{Head, RoomSheet};
 pub use results::ExportFile;

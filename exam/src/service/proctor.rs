@@ -4,6 +4,7 @@ use super::core::Exam;
 use crate::batch::LoadedBatch;
 use crate::error::{Code, ExamError, Refusal, Result};
 use crate::events::{Actor, EventKind};
+use crate::room_record;
 use crate::seat::{Action, SeatRecord};
 use crate::staff::{new_token, verify_password, Session, Staff, STAFF_SESSION_MS};
 use crate::throttle::Credential;
@@ -102,4 +103,63 @@ impl Exam {
         self.commit().await?;
         Ok((batch, seat))
     }
+
+    /// The room record (考场记录) of `room`, to print at the end of the
+    /// batch: logged as an event whose hash the record carries as its head,
+    /// which is checkpointed (and so witnessed outside the store) at once.
+    pub async fn room_record(&self, id: &str, room: &str, user: &str) -> Result<RoomSheet> {
+        let batch = self.batch(id)?;
+        let room = room.trim();
+        let seats = self.store.seats(id)?;
+        if !seats.iter().any(|s| s.room == room) {
+            return Err(Refusal::not_found(Code::NoSuchRoom, format!("本批次没有考场“{room}”")).into());
+        }
+        let events = self.log.all()?;
+        let record = room_record::build((&batch.batch).into(), room, &seats, &events);
+        let detail = serde_json::json!({
+            "room": room,
+            "expected": record.counts.expected,
+            "sat": record.counts.sat,
+            "absent": record.counts.absent,
+            "submitted": record.counts.submitted,
+            "violations": record.counts.violations,
+            "incidents": record.incidents.len(),
+        });
+        let logged = self.log.append(
+            self.now(),
+            crate::log::NewEvent {
+                actor: &Actor::Staff(user.to_string()),
+                kind: EventKind::RoomRecord,
+                batch: Some(id),
+                ticket: None,
+                detail,
+            },
+        )?;
+        self.take_checkpoint()?;
+        self.commit().await?;
+        Ok(RoomSheet { record, head: Head { seq: logged.seq, hash: logged.hash, at: logged.at }, by: user.to_string() })
+    }
+}
+
+/// The chain head a room record carries.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Head {
+    /// Event number.
+    pub seq: u64,
+    /// Its chain hash: give it to `archive verify --head`.
+    pub hash: String,
+    /// When (Unix ms).
+    pub at: i64,
+}
+
+/// A room record as made for printing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoomSheet {
+    /// The record.
+    #[serde(flatten)]
+    pub record: room_record::RoomRecord,
+    /// The head of the chain with the record logged.
+    pub head: Head,
+    /// Who made it.
+    pub by: String,
 }

@@ -143,7 +143,8 @@ impl Exam {
     pub async fn archive(&self, id: &str, user: &str) -> Result<ExportFile> {
         self.batch(id)?;
         self.event(&Actor::Staff(user.to_string()), EventKind::Export, Some(id), None, json!({"file": "archive"}))?;
-        let bytes = crate::archive::export(&self.store, id, self.now())
+        self.take_checkpoint()?;
+        let bytes = crate::archive::export(&self.store, id, self.now(), self.signing_key.as_ref())
             .map_err(|e| crate::error::ExamError::Internal(format!("archive of {id}: {e}")))?;
         self.commit().await?;
         Ok(ExportFile { name: format!("{id}.kar"), mime: "application/x-ndjson", bytes })

@@ -40,6 +40,9 @@ pub enum StoreError {
     /// The flush failed.
     #[error("flush failed: {0}")]
     Flush(String),
+    /// Personal data cannot be read or written: no key, a wrong key, a damaged value.
+    #[error("{0}")]
+    Personal(String),
     /// The commit task is gone.
     #[error("the commit task has stopped")]
     CommitStopped,

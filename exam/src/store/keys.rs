@@ -66,6 +66,7 @@ pub(super) const CHECKPOINT_PREFIX: &[u8] = b"checkpoint/";
 pub(super) const CHECKPOINT_LAST: &[u8] = b"checkpoint/last";
 pub(super) const REGISTRATIONS: &[u8] = b"registrations";
 pub(super) const LAST_ALIVE: &[u8] = b"last_alive";
+pub(super) const PERSONAL_KEY: &[u8] = b"personal_key";
 
 #[cfg(test)]
 mod tests {

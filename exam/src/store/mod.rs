@@ -7,8 +7,10 @@
 mod commit;
 pub mod error;
 mod keys;
+pub mod personal;
 
 pub use error::StoreError;
+use personal::PersonalKey;
 
 use crate::answers::SavedAnswer;
 use crate::batch::Batch;
@@ -23,7 +25,8 @@ use kaoshi_engine::assemble::Paper;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -48,6 +51,10 @@ pub struct Store {
     progress: Arc<Progress>,
     barrier: Arc<Mutex<Barrier>>,
     committer: Option<Committer>,
+    /// The data key of identity numbers, once the organisation's key was given.
+    personal: Arc<OnceLock<PersonalKey>>,
+    /// Whether identity numbers are encrypted here (a wrapped key is stored).
+    encrypted: Arc<AtomicBool>,
 }
 
 fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T> {
@@ -92,7 +99,60 @@ impl Store {
             meta: tree("meta")?,
         };
         let barrier = Arc::new(Mutex::new(Barrier::new(db.clone(), &dir.join("db"))?));
-        Ok(Store { trees: Arc::new(trees), progress: Arc::default(), barrier, committer: None })
+        let encrypted = Arc::new(AtomicBool::new(trees.meta.contains_key(keys::PERSONAL_KEY)?));
+        Ok(Store {
+            trees: Arc::new(trees),
+            progress: Arc::default(),
+            barrier,
+            committer: None,
+            personal: Arc::default(),
+            encrypted,
+        })
+    }
+
+    /// Opens the personal data with the organisation's key (the banks'): the
+    /// stored data key is unwrapped, or on first use made and wrapped, and
+    /// every identity number still in plaintext is encrypted. Returns how
+    /// many were; the caller commits.
+    pub fn unlock_personal(&self, unlock: &kaoshi_engine::seal::Unlock<'_>) -> Result<usize> {
+        if self.personal.get().is_some() {
+            return Ok(0);
+        }
+        let key = match self.get::<kaoshi_engine::seal::KeySlot>(&self.trees.meta, "meta", keys::PERSONAL_KEY)? {
+            Some(slot) => PersonalKey::unwrap(&slot, unlock)?,
+            None => {
+                let key = PersonalKey::generate();
+                self.put(&self.trees.meta, keys::PERSONAL_KEY, &key.wrap(unlock)?)?;
+                self.encrypted.store(true, Ordering::SeqCst);
+                key
+            }
+        };
+        let _ = self.personal.set(key);
+        let mut encrypted = 0;
+        for batch in self.batches()? {
+            let raw: Vec<(Vec<u8>, SeatRecord)> =
+                self.scan(&self.trees.seats, "seats", &keys::batch_prefix(&batch.id))?;
+            for (_, seat) in raw {
+                if !seat.id_number.is_empty() && !personal::is_sealed(&seat.id_number) {
+                    self.put_seat(&batch.id, &seat)?;
+                    encrypted += 1;
+                }
+            }
+        }
+        Ok(encrypted)
+    }
+
+    /// A seat as read, with its identity number decrypted.
+    fn open_seat(&self, batch: &str, mut seat: SeatRecord) -> Result<SeatRecord> {
+        if personal::is_sealed(&seat.id_number) {
+            let key = self.personal.get().ok_or_else(|| {
+                StoreError::Personal(
+                    "identity numbers in this data directory are encrypted: give the organisation's --key-file or --passphrase-env".into(),
+                )
+            })?;
+            seat.id_number = key.open(batch, &seat.ticket, &seat.id_number)?;
+        }
+        Ok(seat)
     }
 
     /// Starts the group-commit thread (the server; the command line flushes in place).
@@ -186,17 +246,34 @@ impl Store {
 
     /// A seat.
     pub fn seat(&self, batch: &str, ticket: &str) -> Result<Option<SeatRecord>> {
-        self.get(&self.trees.seats, "seats", &keys::seat(batch, ticket))
+        self.get(&self.trees.seats, "seats", &keys::seat(batch, ticket))?.map(|s| self.open_seat(batch, s)).transpose()
     }
 
     /// Every seat of a batch, by ticket.
     pub fn seats(&self, batch: &str) -> Result<Vec<SeatRecord>> {
-        Ok(self.scan(&self.trees.seats, "seats", &keys::batch_prefix(batch))?.into_iter().map(|(_, s)| s).collect())
+        self.scan(&self.trees.seats, "seats", &keys::batch_prefix(batch))?
+            .into_iter()
+            .map(|(_, s)| self.open_seat(batch, s))
+            .collect()
     }
 
-    /// Stores a seat.
+    /// Stores a seat, its identity number encrypted where the store is.
     pub fn put_seat(&self, batch: &str, seat: &SeatRecord) -> Result<()> {
-        self.put(&self.trees.seats, &keys::seat(batch, &seat.ticket), seat)
+        let key = keys::seat(batch, &seat.ticket);
+        match self.personal.get() {
+            Some(k) if !seat.id_number.is_empty() && !personal::is_sealed(&seat.id_number) => {
+                let mut stored = seat.clone();
+                stored.id_number = k.seal(batch, &seat.ticket, &seat.id_number);
+                self.put(&self.trees.seats, &key, &stored)
+            }
+            None if self.encrypted.load(Ordering::SeqCst) && !personal::is_sealed(&seat.id_number) => {
+                Err(StoreError::Personal(format!(
+                    "seat {} of batch {batch}: identity numbers in this data directory are encrypted and the organisation's key was not given",
+                    seat.ticket
+                )))
+            }
+            _ => self.put(&self.trees.seats, &key, seat),
+        }
     }
 
     /// Every paper of a batch, by index.

@@ -13,7 +13,6 @@ use kaoshi_exam::seat::{Action, SeatRecord};
 use kaoshi_exam::staff::token_hash;
 use kaoshi_exam::staff::Role;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
@@ -207,26 +206,29 @@ pub async fn stream(
         let (exam, id) = (app.exam().clone(), id.clone());
         app.streams.feed(&id.clone(), move || snapshot(&exam, &id))
     };
-    let state = (app, token, feed, HashMap::new(), true, slot);
-    let events = futures_util::stream::unfold(state, move |(app, token, mut feed, mut seen, first, slot)| {
+    let state = (app, token, feed, None, slot);
+    let events = futures_util::stream::unfold(state, move |(app, token, mut feed, mut sent, slot)| {
         let allowed = allowed.clone();
         async move {
-            if !first && feed.changed().await.is_err() {
-                return None;
+            loop {
+                if sent.is_some() && feed.changed().await.is_err() {
+                    return None;
+                }
+                // A logout, a changed account or an expired session ends the stream.
+                allowed(&app, &token).ok()?;
+                let snapshot = feed.borrow_and_update().clone();
+                let Some(data) = snapshot.for_stream(sent) else { continue };
+                sent = Some(snapshot.version);
+                let event = Event::default().event("seats").data(&*data);
+                return Some((Ok(event), (app, token, feed, sent, slot)));
             }
-            // A logout, a changed account or an expired session ends the stream.
-            allowed(&app, &token).ok()?;
-            let now = feed.borrow_and_update().clone();
-            let data = crate::stream::changes(&now, &mut seen);
-            let event = Event::default().event("seats").data(data);
-            Some((Ok(event), (app, token, feed, seen, false, slot)))
         }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 /// Every seat of a batch as the stream sends it.
-fn snapshot(exam: &kaoshi_exam::Exam, id: &str) -> crate::stream::Snapshot {
+fn snapshot(exam: &kaoshi_exam::Exam, id: &str) -> crate::stream::Seats {
     let Ok((batch, seats)) = exam.seats(id) else { return Vec::new() };
     let (now, total) = (exam.now(), batch.batch.spec.item_count());
     seats
@@ -280,4 +282,22 @@ pub async fn action(
     let action = action_of(&name, body)?;
     let (batch, seat) = exam.seat_action(&id, &ticket, action, &who.user).await?;
     Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&seat.ticket))))
+}
+
+/// Body of `POST …/room-record`.
+#[derive(Deserialize)]
+pub struct RoomBody {
+    room: String,
+}
+
+/// `POST /api/proctor/batches/{id}/room-record` `{"room": R}`: the room
+/// record (考场记录) to print and sign, with the head of the event chain it
+/// was logged at.
+pub async fn room_record(
+    State(exam): State<AppState>,
+    who: Staff<Proctors>,
+    Path(id): Path<String>,
+    Body(body): Body<RoomBody>,
+) -> ApiResult<Json<kaoshi_exam::service::RoomSheet>> {
+    Ok(Json(exam.room_record(&id, &body.room, &who.user).await?))
 }

@@ -45,7 +45,7 @@ async function watch(id) {
 }
 function showLogin(text) {
   token = null; sessionStorage.removeItem("kaoshi.staff.token"); clearTimeout(retry); if (source) { source.close(); source = null; }
-  seats = {}; selected = null; $("grid").innerHTML = ""; $("summary").innerHTML = "";
+  seats = {}; selected = null; $("grid").innerHTML = ""; $("summary").innerHTML = ""; $("record").classList.add("hidden");
   $("console").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = "";
   $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
 }
@@ -67,7 +67,7 @@ function render() {
     b.onclick = () => { selected = s.ticket; render(); }; grid.appendChild(b);
     if (focused === s.ticket) b.focus();
   });
-  detail();
+  rooms(); detail();
 }
 function detail() {
   const s = seats[selected]; const box = $("actions"); box.innerHTML = "";
@@ -107,6 +107,38 @@ async function act(action, body) {
   try { const s = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(selected) + "/" + action, body); seats[s.ticket] = s; render(); $("msg").textContent = "已完成。"; }
   catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("msg").textContent = "操作失败：" + e.message; }
 }
+// The room record (考场记录): made on the server (it is logged and carries
+// the event chain's head), shown here, printed for signatures.
+function rooms() {
+  const sel = $("roomSel"), was = sel.value, names = [...new Set(Object.values(seats).map((s) => s.room))].sort((a, b) => a.localeCompare(b, "zh"));
+  if (sel.options.length === names.length && names.every((n, i) => sel.options[i].value === n)) return;
+  sel.innerHTML = ""; names.forEach((n) => { const o = document.createElement("option"); o.value = n; o.textContent = n; sel.appendChild(o); });
+  if (names.includes(was)) sel.value = was;
+}
+const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false });
+function rows(id, lines) {
+  const body = $(id).tBodies[0]; body.innerHTML = "";
+  lines.forEach((cells) => { const tr = body.insertRow(); cells.forEach((c) => { tr.insertCell().textContent = c; }); });
+  if (!lines.length) { const td = body.insertRow().insertCell(); td.colSpan = $(id).tHead.rows[0].cells.length; td.textContent = "无"; }
+}
+async function roomRecord() {
+  $("recordErr").textContent = "";
+  const room = $("roomSel").value; if (!room) { $("recordErr").textContent = "请先选择考场。"; return; }
+  let r;
+  try { r = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/room-record", { room }); }
+  catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("recordErr").textContent = "生成失败：" + e.message; return; }
+  $("recordTitle").textContent = "考场记录 · " + r.room;
+  $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　生成 " + when(r.head.at) + "（" + r.by + "）";
+  const c = r.counts; rows("recordCounts", [[c.expected, c.sat, c.absent, c.submitted, c.violations]]);
+  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, x.sat ? x.status : "缺考", when(x.submitted_at), x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
+  rows("recordIncidents", r.incidents.map((x) => [when(x.at), x.ticket, x.name, x.text, x.by.replace(/^staff:/, "").replace(/^timer$/, "系统计时").replace(/^system$/, "系统")]));
+  $("recordChain").textContent = "事件链头：第 " + r.head.seq + " 条事件，哈希 " + r.head.hash + "。归档核验：kaoshi archive verify 归档文件 --head " + r.head.hash;
+  $("console").classList.add("hidden"); $("record").classList.remove("hidden"); $("printBtn").focus();
+}
+function closeRecord() { $("record").classList.add("hidden"); $("console").classList.remove("hidden"); $("recordBtn").focus(); }
+$("recordBtn").onclick = roomRecord;
+$("printBtn").onclick = () => window.print();
+$("closeRecord").onclick = closeRecord;
 $("loginForm").onsubmit = login;
 $("logoutBtn").onclick = logout;
 if (token) start();

@@ -6,6 +6,7 @@ mod clock;
 mod flow;
 mod integrity;
 mod marking;
+mod room_record;
 mod security;
 
 use axum::body::Body;

@@ -10,6 +10,9 @@ use kaoshi_engine::seal::{self, Kek, Unlock};
 use kaoshi_engine::{parse_source, BankSource, SourceFiles};
 use std::sync::OnceLock;
 
+mod forge;
+pub use forge::forge_archive;
+
 /// The bank parser: `bank.toml`, `paper.toml` and `items.jsonl` split at NUL
 /// bytes. A bank that parses must export to text that parses to itself.
 pub fn bank_source(data: &[u8]) {
@@ -85,4 +88,25 @@ pub fn bank_import(data: &[u8]) {
     assert!(again.skipped.is_empty(), "an exported item was skipped on re-import: {:?}", again.skipped);
     let again = build(again, &options).unwrap_or_else(|e| panic!("re-import: {e}"));
     assert_eq!(again.source, imported.source, "import → export → import must give the same bank");
+}
+
+/// The key the golden archive's bank is sealed with
+/// (`tests/fixtures/archive/golden.key`, the archive corpus's seed).
+pub fn archive_key() -> Kek {
+    let bytes: [u8; 32] = *include_bytes!("../../../tests/fixtures/archive/golden.key");
+    Kek::from_bytes(bytes)
+}
+
+/// The archive reader: the bytes as they are, then with every hash made
+/// to agree (as a forger would), so that mutations reach the records, the
+/// cross-checks and the re-grading. Must return an error, never panic.
+pub fn archive_verify(data: &[u8]) {
+    use kaoshi_exam::archive::{verify, Expect};
+    let key = archive_key();
+    let unlock = Unlock::Key(&key);
+    let _ = verify(data, Some(&unlock), Expect::default());
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Some(forged) = forge_archive(text, |_, _| {}) {
+        let _ = verify(forged.as_bytes(), Some(&unlock), Expect::default());
+    }
 }

@@ -3,6 +3,12 @@
 //! starts the server, then: synchronized login + identity approval + paper
 //! fetch, autosaves at a set interval for a set time, synchronized submit.
 //! It prints throughput and latency percentiles per phase and stops by itself.
+//!
+//! Each room's seats connect from their own loopback address (127.1.0.1,
+//! 127.1.0.2, …), as rooms behind their own NAT would. During autosave it
+//! can also attack: `--slowloris N` half-open connections from 127.0.0.2,
+//! `--login-storm N` tasks logging staff in without pause, `--streams N`
+//! proctor event streams; the server's CPU time over the phase is reported.
 
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::Bytes;
@@ -46,9 +52,44 @@ struct Args {
     /// The kaoshi binary (default: next to this one).
     #[arg(long)]
     server: Option<PathBuf>,
+    /// Half-open connections from 127.0.0.2, each sending a header byte every 5 s, during autosave.
+    #[arg(long, default_value_t = 0)]
+    slowloris: usize,
+    /// Tasks logging a staff member in back to back during autosave.
+    #[arg(long, default_value_t = 0)]
+    login_storm: usize,
+    /// Proctor event streams (three per staff session) open during autosave.
+    #[arg(long, default_value_t = 0)]
+    streams: usize,
 }
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+/// A client whose connections come from `local`.
+fn client_from(local: std::net::IpAddr) -> HttpClient {
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_local_address(Some(local));
+    connector.set_nodelay(true);
+    // The server closes a connection idle for 10 s; the pool lets go first,
+    // as a browser that sees the close would.
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(usize::MAX)
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build(connector)
+}
+
+/// The address room `room` connects from.
+fn room_address(room: usize) -> std::net::IpAddr {
+    std::net::IpAddr::from([127, 1, (room / 250) as u8, (room % 250 + 1) as u8])
+}
+
+/// The server's CPU time so far (user + system), from /proc.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
 
 /// Latencies and errors of one phase.
 #[derive(Default)]
@@ -215,8 +256,9 @@ async fn run(args: Args) -> Result<()> {
     let report = std::thread::spawn(move || {
         lines.map_while(Result::ok).filter(|l| l.starts_with("stopped:")).collect::<Vec<_>>()
     });
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let run = Instant::now();
-    let outcome = drive(&args, &base).await;
+    let outcome = drive(&args, &base, child.id()).await;
     // SIGTERM: the server reports its durability barriers as it stops.
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
@@ -229,8 +271,9 @@ async fn run(args: Args) -> Result<()> {
     outcome
 }
 
-async fn drive(args: &Args, base: &str) -> Result<()> {
-    let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(usize::MAX).build_http();
+async fn drive(args: &Args, base: &str, server_pid: u32) -> Result<()> {
+    let client = client_from(std::net::IpAddr::from([127, 0, 0, 1]));
+    let rooms: Vec<HttpClient> = (0..args.seats.div_ceil(100)).map(|r| client_from(room_address(r))).collect();
     let (code, body, _) = call(
         &client,
         "POST",
@@ -249,7 +292,9 @@ async fn drive(args: &Args, base: &str) -> Result<()> {
     let started = Instant::now();
     let tasks: Vec<_> = (0..args.seats)
         .map(|i| {
-            let (client, base, staff) = (client.clone(), base.clone(), staff.clone());
+            // The room's proctor approves from the room's address too.
+            let (client, base, staff) = (rooms[i / 100].clone(), base.clone(), staff.clone());
+            let proctor = client.clone();
             tokio::spawn(async move {
                 let mut phase = Phase::default();
                 let ticket = format!("L{i:06}");
@@ -268,7 +313,7 @@ async fn drive(args: &Args, base: &str) -> Result<()> {
                 phase.latencies.push(lat);
                 let token = body["token"].as_str().unwrap_or_default().to_string();
                 let approve = call(
-                    &client,
+                    &proctor,
                     "POST",
                     &format!("{base}/api/proctor/batches/load/seats/{ticket}/approve"),
                     Some(&staff),
@@ -315,12 +360,14 @@ async fn drive(args: &Args, base: &str) -> Result<()> {
     let deadline = started + Duration::from_secs(args.duration);
     let interval = Duration::from_secs_f64(args.interval);
     let n = seats.len().max(1);
+    let attacks = Attacks::start(args, &base, &client).await?;
+    let cpu_before = cpu_time(server_pid);
     let tasks: Vec<_> = seats
         .iter()
         .cloned()
         .enumerate()
         .map(|(i, (token, judges))| {
-            let (client, base) = (client.clone(), base.clone());
+            let (client, base) = (rooms[i / 100].clone(), base.clone());
             tokio::spawn(async move {
                 let mut phase = Phase::default();
                 let offset = interval.mul_f64(i as f64 / n as f64);
@@ -353,14 +400,20 @@ async fn drive(args: &Args, base: &str) -> Result<()> {
     for t in tasks {
         save_phase.merge(t.await?);
     }
-    save_phase.report(&format!("autosave every {} s (durable)", args.interval), started.elapsed());
+    let wall = started.elapsed();
+    save_phase.report(&format!("autosave every {} s (durable)", args.interval), wall);
+    if let (Some(a), Some(b)) = (cpu_before, cpu_time(server_pid)) {
+        println!("server CPU during autosave: {:.0} % of one core", (b - a).as_secs_f64() / wall.as_secs_f64() * 100.0);
+    }
+    attacks.stop().await;
 
     // Phase 3: everyone hands in at once.
     let started = Instant::now();
     let tasks: Vec<_> = seats
         .into_iter()
-        .map(|(token, _)| {
-            let (client, base) = (client.clone(), base.clone());
+        .enumerate()
+        .map(|(i, (token, _))| {
+            let (client, base) = (rooms[i / 100].clone(), base.clone());
             tokio::spawn(async move {
                 let mut phase = Phase::default();
                 match call(&client, "POST", &format!("{base}/api/seat/submit"), Some(&token), None).await {
@@ -377,4 +430,115 @@ async fn drive(args: &Args, base: &str) -> Result<()> {
     }
     submit_phase.report("submit (all seats)", started.elapsed());
     Ok(())
+}
+
+/// What attacks the server while the seats save.
+struct Attacks {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<(&'static str, usize, usize)>>,
+}
+
+impl Attacks {
+    async fn start(args: &Args, base: &str, client: &HttpClient) -> Result<Attacks> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse()?;
+        for _ in 0..args.slowloris {
+            let stop = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                // (kind, connections made, connections the server closed)
+                let (mut made, mut closed) = (0, 0);
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(socket) = tokio::net::TcpSocket::new_v4() else { break };
+                    if socket.bind(std::net::SocketAddr::from(([127, 0, 0, 2], 0))).is_err() {
+                        break;
+                    }
+                    let Ok(mut stream) = socket.connect(addr).await else {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    };
+                    made += 1;
+                    let _ = stream.write_all(b"GET /seat HTTP/1.1\r\nHost: exam\r\nX-Slow: ").await;
+                    while !stop.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        if stream.write_all(b"a").await.is_err() {
+                            closed += 1;
+                            break;
+                        }
+                    }
+                }
+                ("slowloris", made, closed)
+            }));
+        }
+        for _ in 0..args.login_storm {
+            let (stop, client, base) = (stop.clone(), client.clone(), base.to_string());
+            tasks.push(tokio::spawn(async move {
+                let (mut ok, mut failed) = (0, 0);
+                while !stop.load(Ordering::Relaxed) {
+                    let body = json!({"user": "load", "password": "load-password"});
+                    match call(&client, "POST", &format!("{base}/api/staff/login"), None, Some(body)).await {
+                        Ok((200, _, _)) => ok += 1,
+                        _ => failed += 1,
+                    }
+                }
+                ("staff logins", ok, failed)
+            }));
+        }
+        for s in 0..args.streams.div_ceil(3) {
+            let body = json!({"user": "load", "password": "load-password"});
+            let (code, login, _) = call(client, "POST", &format!("{base}/api/staff/login"), None, Some(body)).await?;
+            if code != 200 {
+                bail!("staff login for streams failed: {login}");
+            }
+            let token = login["token"].as_str().unwrap_or_default().to_string();
+            for _ in 0..(args.streams - s * 3).min(3) {
+                let (stop, client, base, token) = (stop.clone(), client.clone(), base.to_string(), token.clone());
+                tasks.push(tokio::spawn(async move {
+                    let url = format!("{base}/api/proctor/batches/load/stream");
+                    let Ok(req) = hyper::Request::get(&url)
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(Full::new(Bytes::new()))
+                    else {
+                        return ("streams", 0, 1);
+                    };
+                    let Ok(resp) = client.request(req).await else { return ("streams", 0, 1) };
+                    if resp.status() != 200 {
+                        return ("streams", 0, 1);
+                    }
+                    let mut body = resp.into_body();
+                    let mut events = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        match tokio::time::timeout(Duration::from_secs(1), body.frame()).await {
+                            Ok(Some(Ok(_))) => events += 1,
+                            Ok(_) => break,
+                            Err(_) => {}
+                        }
+                    }
+                    ("stream frames", events, 0)
+                }));
+            }
+        }
+        Ok(Attacks { stop, tasks })
+    }
+
+    async fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut totals: std::collections::BTreeMap<&str, (usize, usize)> = std::collections::BTreeMap::new();
+        for t in self.tasks {
+            if let Ok(Ok((kind, a, b))) = tokio::time::timeout(Duration::from_secs(8), t).await {
+                let e = totals.entry(kind).or_default();
+                e.0 += a;
+                e.1 += b;
+            }
+        }
+        for (kind, (a, b)) in totals {
+            match kind {
+                "slowloris" => println!("slowloris: {a} half-open connections made, {b} closed by the server"),
+                "staff logins" => println!("login storm: {a} staff logins, {b} refused or failed"),
+                _ => println!("{kind}: {a} received, {b} streams refused"),
+            }
+        }
+    }
 }

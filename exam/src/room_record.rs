@@ -1,0 +1,273 @@
+//! The room record (考场记录): what happened in one exam room of a batch —
+//! who was expected, who sat, who was absent, every pause, extension, move,
+//! violation, disconnection and forced hand-in — printed at the end of the
+//! batch for the proctors' and the supervisor's signatures. It carries the
+//! head of the event chain at the moment it was made, so that the paper on
+//! file vouches for the history an archive must later reach
+//! (`archive verify --head`).
+
+use crate::batch::Batch;
+use crate::events::{Event, EventKind};
+use crate::seat::{SeatRecord, Status};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// One candidate's line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    /// Ticket number.
+    pub ticket: String,
+    /// Name.
+    pub name: String,
+    /// Seat in the room.
+    pub seat: String,
+    /// 未登录 / 待核验 / 待开考 / 作答中 / 已暂停 / 已交卷.
+    pub status: &'static str,
+    /// Whether the candidate sat the exam (the clock ever started).
+    pub sat: bool,
+    /// When handed in (Unix ms).
+    pub submitted_at: Option<i64>,
+    /// Violations recorded.
+    pub violations: u32,
+    /// Extra time granted, minutes.
+    pub extra_minutes: i64,
+    /// Time the seat was silent while answering, seconds.
+    pub offline_seconds: i64,
+}
+
+/// Something a proctor did or saw in the room.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    /// When (Unix ms).
+    pub at: i64,
+    /// The candidate's ticket.
+    pub ticket: String,
+    /// The candidate's name.
+    pub name: String,
+    /// The event kind (`pause`, `extend`, …).
+    pub kind: &'static str,
+    /// What happened, in Chinese, with the reason given.
+    pub text: String,
+    /// Who: `staff:USER`, `timer`, `system`.
+    pub by: String,
+}
+
+/// The counts at the head of the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// 应考: candidates seated in the room.
+    pub expected: usize,
+    /// 实考: who started the exam.
+    pub sat: usize,
+    /// 缺考: who never started.
+    pub absent: usize,
+    /// 已交卷.
+    pub submitted: usize,
+    /// Violations recorded in the room.
+    pub violations: u32,
+}
+
+/// The batch as the record's heading names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Heading {
+    /// Batch id.
+    pub batch: String,
+    /// Batch name.
+    pub batch_name: String,
+    /// Scheduled start (Unix ms).
+    pub start: i64,
+    /// Exam time, minutes.
+    pub duration_minutes: i64,
+}
+
+impl From<&Batch> for Heading {
+    fn from(b: &Batch) -> Heading {
+        Heading {
+            batch: b.id.clone(),
+            batch_name: b.name.clone(),
+            start: b.start,
+            duration_minutes: b.duration_seconds / 60,
+        }
+    }
+}
+
+/// The record of one room, without its head (the service adds it once the
+/// record is logged).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoomRecord {
+    /// The batch.
+    #[serde(flatten)]
+    pub heading: Heading,
+    /// The room.
+    pub room: String,
+    /// The counts.
+    pub counts: Counts,
+    /// One line per candidate seated in the room, by seat.
+    pub candidates: Vec<Line>,
+    /// Incidents in time order, including candidates moved out of the room.
+    pub incidents: Vec<Incident>,
+}
+
+/// The status as the record prints it.
+pub fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::NotLoggedIn => "未登录",
+        Status::AwaitingIdentity => "待核验",
+        Status::Ready => "待开考",
+        Status::Answering => "作答中",
+        Status::Paused => "已暂停",
+        Status::Submitted => "已交卷",
+    }
+}
+
+/// Builds the record of `room` from the batch's seats and its events.
+pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event]) -> RoomRecord {
+    let mut here: Vec<&SeatRecord> = seats.iter().filter(|s| s.room == room).collect();
+    here.sort_by(|a, b| seat_order(&a.seat).cmp(&seat_order(&b.seat)).then_with(|| a.ticket.cmp(&b.ticket)));
+    let candidates: Vec<Line> = here
+        .iter()
+        .map(|s| Line {
+            ticket: s.ticket.clone(),
+            name: s.name.clone(),
+            seat: s.seat.clone(),
+            status: status_text(s.status),
+            sat: s.started,
+            submitted_at: s.submitted_at,
+            violations: s.violations,
+            extra_minutes: s.extra_ms / 60_000,
+            offline_seconds: s.offline_ms / 1000,
+        })
+        .collect();
+    let counts = Counts {
+        expected: candidates.len(),
+        sat: candidates.iter().filter(|c| c.sat).count(),
+        absent: candidates.iter().filter(|c| !c.sat).count(),
+        submitted: here.iter().filter(|s| s.status == Status::Submitted).count(),
+        violations: candidates.iter().map(|c| c.violations).sum(),
+    };
+    let in_room: HashSet<&str> = here.iter().map(|s| s.ticket.as_str()).collect();
+    let name_of = |ticket: &str| seats.iter().find(|s| s.ticket == ticket).map(|s| s.name.clone()).unwrap_or_default();
+    let incidents = events
+        .iter()
+        .filter(|e| e.batch.as_deref() == Some(heading.batch.as_str()))
+        .filter_map(|e| {
+            let ticket = e.ticket.as_deref()?;
+            let moved_out = e.kind == EventKind::Move && e.detail["from"]["room"].as_str() == Some(room);
+            if !in_room.contains(ticket) && !moved_out {
+                return None;
+            }
+            let text = describe(e)?;
+            Some(Incident {
+                at: e.at,
+                ticket: ticket.to_string(),
+                name: name_of(ticket),
+                kind: e.kind.as_str(),
+                text,
+                by: e.actor.clone(),
+            })
+        })
+        .collect();
+    RoomRecord { heading, room: room.to_string(), counts, candidates, incidents }
+}
+
+/// Seats "2" before "10"; names that are not numbers after, by text.
+fn seat_order(seat: &str) -> (u64, &str) {
+    (seat.trim().parse().unwrap_or(u64::MAX), seat)
+}
+
+/// The incident text of an event, or `None` for events the record leaves out.
+fn describe(e: &Event) -> Option<String> {
+    let d = &e.detail;
+    let reason = |v: &Value| v["reason"].as_str().map(|r| format!("（{r}）")).unwrap_or_default();
+    Some(match e.kind {
+        EventKind::Pause => format!("暂停{}", reason(d)),
+        EventKind::Resume => format!("恢复{}", reason(d)),
+        EventKind::Extend => format!("延时 {} 分钟{}", d["minutes"].as_u64().unwrap_or(0), reason(d)),
+        EventKind::Move => format!(
+            "调座：{} {}号 → {} {}号{}",
+            d["from"]["room"].as_str().unwrap_or("?"),
+            d["from"]["seat"].as_str().unwrap_or("?"),
+            d["to"]["room"].as_str().unwrap_or("?"),
+            d["to"]["seat"].as_str().unwrap_or("?"),
+            reason(d)
+        ),
+        EventKind::Violation => format!("违纪{}", reason(d)),
+        EventKind::Disconnect => format!("掉线 {} 秒", d["seconds"].as_i64().unwrap_or(0)),
+        EventKind::Unlock => format!("解除登录锁定{}", reason(d)),
+        // The candidate's own hand-in and the timer's are in the counts; a
+        // proctor's forced hand-in is an incident.
+        EventKind::Submit if e.actor.starts_with("staff:") => d["reason"].as_str().unwrap_or("强制交卷").to_string(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(seq: u64, kind: EventKind, ticket: &str, actor: &str, detail: Value) -> Event {
+        Event {
+            seq,
+            at: seq as i64 * 1000,
+            actor: actor.into(),
+            kind,
+            batch: Some("b".into()),
+            ticket: Some(ticket.into()),
+            detail,
+            prev: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn seat(ticket: &str, room: &str, place: &str) -> SeatRecord {
+        serde_json::from_value(json!({
+            "ticket": ticket, "id_number": "X", "name": format!("考生{ticket}"), "organisation": "O",
+            "room": room, "seat": place, "paper": 0, "status": "not_logged_in", "started": false,
+            "duration_ms": 60_000, "extra_ms": 0, "used_ms": 0, "running_since": null, "last_seq": 0,
+            "answered": 0, "violations": 0, "last_seen": 0, "submitted_at": null, "result": null,
+        }))
+        .expect("a seat record")
+    }
+
+    #[test]
+    fn a_room_counts_its_candidates_and_lists_what_happened_there() {
+        let heading = Heading { batch: "b".into(), batch_name: "批次".into(), start: 0, duration_minutes: 90 };
+        let mut seats: Vec<SeatRecord> =
+            ["10", "2", "3"].iter().enumerate().map(|(i, place)| seat(&format!("T{i}"), "第1考场", place)).collect();
+        seats.push(seat("T9", "第2考场", "1"));
+        seats[0].started = true;
+        seats[0].violations = 1;
+        let events = vec![
+            event(1, EventKind::Violation, "T0", "staff:p1", json!({"reason": "夹带"})),
+            event(2, EventKind::Extend, "T0", "staff:p1", json!({"minutes": 5, "reason": "机器故障"})),
+            event(3, EventKind::AnswerSave, "T0", "seat:T0", json!({"pos": 1})),
+            event(
+                4,
+                EventKind::Move,
+                "T9",
+                "staff:p1",
+                json!({"from": {"room": "第1考场", "seat": "7"}, "to": {"room": "第2考场", "seat": "1"}, "reason": "机器故障"}),
+            ),
+            event(5, EventKind::Violation, "T9", "staff:p2", json!({"reason": "在别的考场"})),
+            event(6, EventKind::Submit, "T1", "timer", json!({"reason": "考试时间到，自动交卷"})),
+            event(7, EventKind::Submit, "T2", "staff:p1", json!({"reason": "监考员强制交卷：作弊"})),
+        ];
+        let r = build(heading.clone(), "第1考场", &seats, &events);
+        assert_eq!(r.candidates.iter().map(|c| c.seat.as_str()).collect::<Vec<_>>(), ["2", "3", "10"]);
+        assert_eq!(r.counts, Counts { expected: 3, sat: 1, absent: 2, submitted: 0, violations: 1 });
+        let texts: Vec<&str> = r.incidents.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "违纪（夹带）",
+                "延时 5 分钟（机器故障）",
+                "调座：第1考场 7号 → 第2考场 1号（机器故障）",
+                "监考员强制交卷：作弊"
+            ],
+            "saves, the timer's hand-in and what happened to a moved-out candidate in the other room stay out"
+        );
+        assert_eq!(build(heading, "第2考场", &seats, &events).incidents.len(), 2, "the move and the violation there");
+    }
+}

@@ -1,0 +1,66 @@
+//! The room record (考场记录): counts, candidates and incidents of one room,
+//! logged, with the head of the event chain it was logged at — a checkpoint
+//! taken at once, so the printed head is witnessed.
+
+use super::{Room, T0};
+use axum::http::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_room_record_counts_the_room_lists_its_incidents_and_carries_the_logged_head() {
+    let room = Room::new(4, 3600);
+    room.clock.set(T0);
+    let p = room.staff("p1").await;
+    for i in 0..3 {
+        room.sit(&p, i).await;
+    }
+    room.clock.advance(60_000);
+    assert_eq!(room.act(&p, 0, "violation", json!({"reason": "夹带纸条"})).await.0, StatusCode::OK);
+    assert_eq!(room.act(&p, 1, "extend", json!({"minutes": 5, "reason": "机器故障"})).await.0, StatusCode::OK);
+    let moved = room.act(&p, 2, "move", json!({"room": "第2考场", "seat": "01", "reason": "显示器故障"})).await;
+    assert_eq!(moved.0, StatusCode::OK, "{}", moved.1);
+    assert_eq!(room.act(&p, 1, "submit", json!({"reason": "考生身体不适"})).await.0, StatusCode::OK);
+
+    let path = "/api/proctor/batches/b/room-record";
+    let (code, r) = room.call("POST", path, Some(&p), Some(json!({"room": "第1考场"}))).await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    assert_eq!(r["counts"], json!({"expected": 3, "sat": 2, "absent": 1, "submitted": 1, "violations": 1}), "{r}");
+    let seats: Vec<&str> =
+        r["candidates"].as_array().expect("lines").iter().map(|c| c["ticket"].as_str().expect("t")).collect();
+    assert_eq!(seats, ["T0000", "T0001", "T0003"], "the moved candidate sits in the other room now");
+    let texts: Vec<&str> =
+        r["incidents"].as_array().expect("incidents").iter().map(|i| i["text"].as_str().expect("text")).collect();
+    assert_eq!(
+        texts,
+        [
+            "违纪（夹带纸条）",
+            "延时 5 分钟（机器故障）",
+            "调座：第1考场 03号 → 第2考场 01号（显示器故障）",
+            "掉线 60 秒",
+            "监考员强制交卷：考生身体不适"
+        ],
+        "T0001 was silent for the minute before its forced hand-in"
+    );
+    assert_eq!(
+        (r["batch"].as_str(), r["batch_name"].as_str(), r["by"].as_str()),
+        (Some("b"), Some("测试批次"), Some("p1"))
+    );
+
+    // The head is the logged record itself, and it is the newest checkpoint.
+    let events = room.exam.store().events_raw().expect("events");
+    let (_, last) = events.last().expect("an event");
+    let last: kaoshi_exam::events::Event = serde_json::from_slice(last).expect("event");
+    assert_eq!(last.kind, kaoshi_exam::events::EventKind::RoomRecord);
+    assert_eq!(
+        (last.seq, last.hash.as_str()),
+        (r["head"]["seq"].as_u64().expect("seq"), r["head"]["hash"].as_str().expect("hash"))
+    );
+    assert_eq!(last.detail["expected"], 3);
+    let checkpoint = room.exam.store().last_checkpoint().expect("read").expect("a checkpoint");
+    assert_eq!((checkpoint.seq, checkpoint.hash), (last.seq, last.hash));
+
+    let (code, body) = room.call("POST", path, Some(&p), Some(json!({"room": "第9考场"}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("room.not_found")));
+    let (code, _) = room.call("POST", path, None, Some(json!({"room": "第1考场"}))).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+}
