@@ -66,6 +66,9 @@ fn identity_numbers_are_checked_at_import_and_every_bad_line_is_named() {
     let o = create(&data, &roster, &key, "b1");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let store = kaoshi_exam::store::Store::open(&data).expect("store");
+    let kek: [u8; 32] = std::fs::read(&key).expect("key").try_into().expect("32 bytes");
+    let kek = kaoshi_engine::seal::Kek::from_bytes(kek);
+    store.unlock_personal(&kaoshi_engine::seal::Unlock::Key(&kek)).expect("the organisation's key");
     assert_eq!(store.seat("b1", "T1").expect("read").map(|s| s.id_number), Some(x));
     assert_eq!(store.seat("b1", "T4").expect("read").map(|s| s.id_type), Some("护照".to_string()));
 }

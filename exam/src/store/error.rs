@@ -47,3 +47,9 @@ pub enum StoreError {
     #[error("the commit task has stopped")]
     CommitStopped,
 }
+
+impl From<super::personal::PersonalError> for StoreError {
+    fn from(e: super::personal::PersonalError) -> StoreError {
+        StoreError::Personal(e.0)
+    }
+}

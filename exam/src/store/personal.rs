@@ -11,7 +11,6 @@
 //! seat. Plaintext values from data directories written before this are
 //! read as they are and encrypted when the key is first given.
 
-use super::StoreError;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use kaoshi_engine::seal::{self, Argon2Params, KeySlot, Lock, Unlock, KEY_LEN};
@@ -21,6 +20,11 @@ use zeroize::Zeroizing;
 /// The label the key slot is bound to.
 pub(super) const LABEL: &str = "kaoshi personal data v1";
 const PREFIX: &str = "enc1:";
+
+/// Personal data cannot be read or written: no key, a wrong key, a damaged value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PersonalError(pub String);
 
 /// The data key for personal data.
 pub struct PersonalKey(Zeroizing<[u8; KEY_LEN]>);
@@ -49,18 +53,18 @@ impl PersonalKey {
     }
 
     /// The key wrapped by the organisation's key (a passphrase gets Argon2id's default costs).
-    pub fn wrap(&self, unlock: &Unlock<'_>) -> Result<KeySlot, StoreError> {
+    pub fn wrap(&self, unlock: &Unlock<'_>) -> Result<KeySlot, PersonalError> {
         let lock = match unlock {
             Unlock::Key(kek) => Lock::Key(kek),
             Unlock::Passphrase(p) => Lock::Passphrase { passphrase: p, params: Argon2Params::default() },
         };
-        seal::wrap_key(&self.0, LABEL, &lock, &mut rand::rngs::OsRng).map_err(|e| StoreError::Personal(e.to_string()))
+        seal::wrap_key(&self.0, LABEL, &lock, &mut rand::rngs::OsRng).map_err(|e| PersonalError(e.to_string()))
     }
 
     /// The key from its slot.
-    pub fn unwrap(slot: &KeySlot, unlock: &Unlock<'_>) -> Result<PersonalKey, StoreError> {
+    pub fn unwrap(slot: &KeySlot, unlock: &Unlock<'_>) -> Result<PersonalKey, PersonalError> {
         seal::unwrap_key(slot, LABEL, unlock).map(PersonalKey).map_err(|e| {
-            StoreError::Personal(format!(
+            PersonalError(format!(
                 "the identity numbers in this data directory are encrypted under key {}: {e}",
                 slot.key_id
             ))
@@ -82,10 +86,9 @@ impl PersonalKey {
     }
 
     /// Decrypts a seat's identity number; plaintext passes through.
-    pub fn open(&self, batch: &str, ticket: &str, stored: &str) -> Result<String, StoreError> {
+    pub fn open(&self, batch: &str, ticket: &str, stored: &str) -> Result<String, PersonalError> {
         let Some(hex_part) = stored.strip_prefix(PREFIX) else { return Ok(stored.to_string()) };
-        let wrong =
-            || StoreError::Personal(format!("seat {ticket} of batch {batch}: its identity number does not decrypt"));
+        let wrong = || PersonalError(format!("seat {ticket} of batch {batch}: its identity number does not decrypt"));
         let bytes = hex::decode(hex_part).map_err(|_| wrong())?;
         if bytes.len() < 12 {
             return Err(wrong());
