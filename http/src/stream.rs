@@ -9,6 +9,7 @@
 //! each session holds at most [`STREAMS_PER_SESSION`], and a stream ends
 //! when its session expires or is revoked.
 
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -21,23 +22,23 @@ pub const TICKET_TTL: Duration = Duration::from_secs(30);
 /// Tickets held at most (unused ones expire).
 const MAX_TICKETS: usize = 10_000;
 
-/// One reading of a batch's seats: `(ticket, the seat as JSON)`.
-pub type Seats = Vec<(String, String)>;
+/// One reading of a batch's seats: `(ticket, what tells a change, the seat as JSON)`.
+pub type Seats = Vec<(String, String, String)>;
 
-/// What the feed publishes each second.
+/// What the feed publishes each second: two server-sent events, framed.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// Counts readings.
     pub version: u64,
-    /// Every seat, as a JSON array.
-    pub all: Arc<str>,
-    /// The seats that changed since reading `version - 1`, as a JSON array.
-    pub changed: Arc<str>,
+    /// `event: seats` with every seat, as a JSON array.
+    pub all: Bytes,
+    /// `event: seats` with the seats that changed since reading `version - 1`.
+    pub changed: Bytes,
 }
 
 impl Snapshot {
     /// What a stream that last sent `sent` sends now, if anything.
-    pub fn for_stream(&self, sent: Option<u64>) -> Option<Arc<str>> {
+    pub fn for_stream(&self, sent: Option<u64>) -> Option<Bytes> {
         match sent {
             Some(v) if v == self.version => None,
             Some(v) if v + 1 == self.version => Some(self.changed.clone()),
@@ -179,22 +180,24 @@ fn feeds_remove(streams: &Streams, batch: &str) {
 /// `seen` (which is brought up to date).
 fn publish(version: u64, seats: &Seats, seen: &mut HashMap<String, String>) -> Snapshot {
     let (mut all, mut changed) = (String::from("["), String::from("["));
-    for (ticket, json) in seats {
+    for (ticket, key, json) in seats {
         if all.len() > 1 {
             all.push(',');
         }
         all.push_str(json);
-        if seen.get(ticket) != Some(json) {
+        if seen.get(ticket) != Some(key) {
             if changed.len() > 1 {
                 changed.push(',');
             }
             changed.push_str(json);
-            seen.insert(ticket.clone(), json.clone());
+            seen.insert(ticket.clone(), key.clone());
         }
     }
     all.push(']');
     changed.push(']');
-    Snapshot { version, all: all.into(), changed: changed.into() }
+    // serde_json writes no newline, so each array is one `data:` line.
+    let event = |json: String| Bytes::from(format!("event: seats\ndata: {json}\n\n"));
+    Snapshot { version, all: event(all), changed: event(changed) }
 }
 
 #[cfg(test)]
@@ -226,17 +229,22 @@ mod tests {
     #[test]
     fn a_stream_in_step_gets_the_changes_and_one_behind_gets_every_seat() {
         let mut seen = HashMap::new();
-        let seat = |t: &str, v: u8| (t.to_string(), format!("{{\"{t}\":{v}}}"));
+        let seat = |t: &str, v: u8| (t.to_string(), v.to_string(), format!("{{\"{t}\":{v}}}"));
         let first = publish(0, &vec![seat("T1", 1), seat("T2", 1)], &mut seen);
-        assert_eq!(&*first.changed, "[{\"T1\":1},{\"T2\":1}]");
+        assert_eq!(&*first.changed, b"event: seats\ndata: [{\"T1\":1},{\"T2\":1}]\n\n");
         let second = publish(1, &vec![seat("T1", 1), seat("T2", 2)], &mut seen);
-        assert_eq!(&*second.changed, "[{\"T2\":2}]");
-        assert_eq!(&*second.all, "[{\"T1\":1},{\"T2\":2}]");
+        assert_eq!(&*second.changed, b"event: seats\ndata: [{\"T2\":2}]\n\n");
+        assert_eq!(&*second.all, b"event: seats\ndata: [{\"T1\":1},{\"T2\":2}]\n\n");
         assert_eq!(second.for_stream(None).as_deref(), Some(&*second.all), "a new stream");
         assert_eq!(second.for_stream(Some(0)).as_deref(), Some(&*second.changed), "in step");
         assert_eq!(second.for_stream(Some(1)), None, "already sent");
         let third = publish(2, &vec![seat("T1", 1), seat("T2", 2)], &mut seen);
-        assert_eq!(&*third.changed, "[]");
+        assert_eq!(&*third.changed, b"event: seats\ndata: []\n\n");
         assert_eq!(third.for_stream(Some(0)).as_deref(), Some(&*third.all), "fell behind");
+        // What changes is decided by the key, not the text (a clock's tick is not a change).
+        let ticking =
+            publish(3, &vec![(String::from("T1"), "1".into(), "{\"T1\":\"59s\"}".into()), seat("T2", 2)], &mut seen);
+        assert_eq!(&*ticking.changed, b"event: seats\ndata: []\n\n");
+        assert!(String::from_utf8_lossy(&ticking.all).contains("59s"), "every seat is sent as it is now");
     }
 }

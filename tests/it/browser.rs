@@ -181,6 +181,15 @@ async fn candidate_and_proctor_in_a_real_browser() {
     // The console shows two answered items, live.
     until(&console, "answered count", &format!("document.querySelector(\"{card}\").textContent.includes('已答 2/90')"))
         .await;
+    // The stream does not resend a seat because its clock ran on: the console counts down itself.
+    let shown = format!("document.querySelector(\"{card}\").children[3].textContent");
+    let before = console.execute(&format!("return {shown};"), vec![]).await.expect("remaining");
+    until(
+        &console,
+        "the console's clock counting down",
+        &format!("{shown} !== {before} && {shown}.includes('已答 2/90')"),
+    )
+    .await;
 
     // Hand in with confirmation.
     click(&seat, "#submitBtn").await;

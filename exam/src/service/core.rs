@@ -73,10 +73,7 @@ impl Exam {
         if let Some(unlock) = unlock {
             let encrypted = store.unlock_personal(unlock)?;
             if encrypted > 0 {
-                tracing::info!(
-                    seats = encrypted,
-                    "identity numbers stored in plaintext by an earlier kaoshi are now encrypted"
-                );
+                tracing::info!(seats = encrypted, "identity numbers found in plaintext are now encrypted");
             }
         }
         let mut batches = HashMap::new();

@@ -6,7 +6,6 @@ use crate::error::{optional_json, ApiResult, AppError, Body};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use kaoshi_exam::error::{Code, Kind, Refusal};
 use kaoshi_exam::seat::{Action, SeatRecord};
@@ -181,7 +180,7 @@ pub async fn stream(
     Path(id): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
-) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<axum::response::Response> {
     let token = match (crate::auth::bearer_of(&headers), query.ticket) {
         (Some(token), _) => token.to_string(),
         (None, Some(ticket)) => app.streams.redeem(&ticket, &id).ok_or_else(|| {
@@ -217,14 +216,19 @@ pub async fn stream(
                 // A logout, a changed account or an expired session ends the stream.
                 allowed(&app, &token).ok()?;
                 let snapshot = feed.borrow_and_update().clone();
-                let Some(data) = snapshot.for_stream(sent) else { continue };
+                let Some(event) = snapshot.for_stream(sent) else { continue };
                 sent = Some(snapshot.version);
-                let event = Event::default().event("seats").data(&*data);
-                return Some((Ok(event), (app, token, feed, sent, slot)));
+                return Some((Ok::<_, Infallible>(event), (app, token, feed, sent, slot)));
             }
         }
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    // The feed's events are framed once per tick and shared by every
+    // stream (a reference count, not a copy); the feed ticks each second,
+    // so an empty event doubles as the keep-alive.
+    axum::response::Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, "text/event-stream")
+        .body(axum::body::Body::from_stream(events))
+        .map_err(|e| AppError::from(kaoshi_exam::ExamError::Internal(format!("stream: {e}"))))
 }
 
 /// Every seat of a batch as the stream sends it.
@@ -234,8 +238,17 @@ fn snapshot(exam: &kaoshi_exam::Exam, id: &str) -> crate::stream::Seats {
     seats
         .iter()
         .map(|s| {
-            let view = SeatView::of(s, total, now, exam.login_lock(&s.ticket));
-            (s.ticket.clone(), serde_json::to_string(&view).unwrap_or_else(|_| "{}".into()))
+            let mut view = SeatView::of(s, total, now, exam.login_lock(&s.ticket));
+            let json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".into());
+            // A running clock changes `remaining_seconds` every second while
+            // its end stays put: compare the end, so that a seat is sent
+            // again when something happened to it, not because time passed
+            // (the page counts down itself).
+            if s.running_since.is_some() {
+                view.remaining_seconds = -(now + s.remaining_ms(now));
+            }
+            let key = serde_json::to_string(&view).unwrap_or_default();
+            (s.ticket.clone(), key, json)
         })
         .collect()
 }

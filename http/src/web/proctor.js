@@ -40,7 +40,7 @@ async function watch(id) {
   }
   if (batch !== id) return;
   source = new EventSource("/api/proctor/batches/" + encodeURIComponent(id) + "/stream?ticket=" + encodeURIComponent(ticket));
-  source.addEventListener("seats", (ev) => { JSON.parse(ev.data).forEach((s) => { seats[s.ticket] = s; }); $("live").classList.remove("hidden"); render(); });
+  source.addEventListener("seats", (ev) => { JSON.parse(ev.data).forEach(keep); $("live").classList.remove("hidden"); render(); });
   source.onerror = () => { $("live").classList.add("hidden"); source.close(); source = null; retry = setTimeout(() => watch(id), 2000); };
 }
 function showLogin(text) {
@@ -53,6 +53,25 @@ async function logout() {
   try { await api("POST", "/api/staff/logout", {}); } catch (e) {}
   showLogin("已退出登录。");
 }
+// The server sends a seat again when something happens to it, not each
+// second: a running clock counts down here from when it was received.
+function keep(s) { s.at = Date.now(); seats[s.ticket] = s; }
+function left(s) {
+  const running = s.status === "answering" || s.status === "disconnected";
+  return running ? Math.max(0, s.remaining_seconds - Math.floor((Date.now() - s.at) / 1000)) : s.remaining_seconds;
+}
+function progress(s) {
+  return "已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(left(s)) + (s.violations ? " · 违纪 " + s.violations : "") + (s.offline_uncredited_seconds ? " · 掉线未补 " + mmss(s.offline_uncredited_seconds) : "");
+}
+function facts(s) {
+  return s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(left(s)) + (s.score != null ? " · 客观题得分 " + s.score : "")
+    + (s.offline_seconds ? " · 累计掉线 " + mmss(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + mmss(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
+    + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "");
+}
+setInterval(() => {
+  document.querySelectorAll("#grid .seatcard").forEach((b) => { const s = seats[b.dataset.ticket]; if (s) b.children[3].textContent = progress(s); });
+  const s = seats[selected], p = $("detail").children[1]; if (s && p) p.textContent = facts(s);
+}, 1000);
 function render() {
   const list = Object.values(seats).sort((a, b) => (a.room + a.seat).localeCompare(b.room + b.seat, "zh"));
   const counts = {}; list.forEach((s) => { counts[s.status] = (counts[s.status] || 0) + 1; });
@@ -63,7 +82,7 @@ function render() {
     const b = document.createElement("button"); b.type = "button"; b.className = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : ""); b.dataset.ticket = s.ticket; b.setAttribute("role", "listitem");
     b.innerHTML = "<div class='n'></div><div class='name'></div><div class='st'></div><div class='n prog'></div>";
     b.children[0].textContent = s.room + " " + s.seat + "号 · " + s.ticket; b.children[1].textContent = s.name;
-    b.children[2].textContent = LABEL[s.status] || s.status; b.children[3].textContent = "已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(s.remaining_seconds) + (s.violations ? " · 违纪 " + s.violations : "") + (s.offline_uncredited_seconds ? " · 掉线未补 " + mmss(s.offline_uncredited_seconds) : "");
+    b.children[2].textContent = LABEL[s.status] || s.status; b.children[3].textContent = progress(s);
     b.onclick = () => { selected = s.ticket; render(); }; grid.appendChild(b);
     if (focused === s.ticket) b.focus();
   });
@@ -73,9 +92,7 @@ function detail() {
   const s = seats[selected]; const box = $("actions"); box.innerHTML = "";
   if (!s) { $("detail").textContent = "点击考位查看详情并操作。"; return; }
   $("detail").innerHTML = "<h3></h3><p></p>"; $("detail").children[0].textContent = s.name + "（" + s.ticket + "）";
-  $("detail").children[1].textContent = s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(s.remaining_seconds) + (s.score != null ? " · 客观题得分 " + s.score : "")
-    + (s.offline_seconds ? " · 累计掉线 " + mmss(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + mmss(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
-    + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "");
+  $("detail").children[1].textContent = facts(s);
   if (s.device_address) {
     const d = document.createElement("p"); d.className = s.new_device ? "warn" : "";
     d.textContent = "登录设备：" + s.device_address + " · " + (s.device_browser || "未知浏览器") + (s.new_device ? "　⚠ 与上次核验通过的设备不同，请核对考生本人和考位" : "");
@@ -104,7 +121,7 @@ function detail() {
 }
 async function act(action, body) {
   $("msg").textContent = "";
-  try { const s = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(selected) + "/" + action, body); seats[s.ticket] = s; render(); $("msg").textContent = "已完成。"; }
+  try { const s = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(selected) + "/" + action, body); keep(s); render(); $("msg").textContent = "已完成。"; }
   catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("msg").textContent = "操作失败：" + e.message; }
 }
 // The room record (考场记录): made on the server (it is logged and carries
