@@ -1,7 +1,7 @@
 //! Key files and passphrases: reading, writing, and turning flags into locks.
 
 use anyhow::{anyhow, bail, Context, Result};
-use kaoshi_engine::seal::{Argon2Params, Kek, Lock, Unlock, KEY_LEN};
+use kaoshi_engine::seal::{Kek, KEY_LEN};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,31 +18,8 @@ pub struct KeyArgs {
     pub passphrase_env: Option<String>,
 }
 
-/// A loaded key or passphrase, zeroised on drop.
-pub enum Secret {
-    /// From a key file.
-    Key(Kek),
-    /// From a passphrase.
-    Passphrase(Zeroizing<Vec<u8>>),
-}
-
-impl Secret {
-    /// As an unlock for opening.
-    pub fn unlock(&self) -> Unlock<'_> {
-        match self {
-            Secret::Key(k) => Unlock::Key(k),
-            Secret::Passphrase(p) => Unlock::Passphrase(p),
-        }
-    }
-
-    /// As a lock for sealing, with the default Argon2id costs.
-    pub fn lock(&self) -> Lock<'_> {
-        match self {
-            Secret::Key(k) => Lock::Key(k),
-            Secret::Passphrase(p) => Lock::Passphrase { passphrase: p, params: Argon2Params::default() },
-        }
-    }
-}
+/// A loaded key or passphrase, zeroised on drop (the exam service's type).
+pub type Secret = kaoshi_exam::org_key::OrgKey;
 
 impl KeyArgs {
     /// The secret the flags name, or `None` when neither flag is given.

@@ -73,6 +73,11 @@ pub fn run(args: ServeArgs) -> Result<()> {
         store.start_committer();
         let unlock = secret.as_ref().map(Secret::unlock);
         let mut exam = Exam::load(store, clock, unlock.as_ref())?.with_witness(witness);
+        drop(unlock);
+        if let Some(secret) = secret {
+            // Banks uploaded while the server runs open with it.
+            exam = exam.with_key(secret);
+        }
         if let Some(key) = signer {
             exam = exam.with_signing_key(key);
         }

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod log;
 pub mod marking;
 pub mod metrics;
+pub mod org_key;
 pub mod results;
 pub mod room_record;
 pub mod seat;

@@ -1,7 +1,7 @@
 //! The router: the only file that names every handler, with the layers
 //! every request passes (trace, security headers, body limit, timeout).
 
-use crate::routes::{bureau, marking, proctor, results, seat};
+use crate::routes::{admin, bureau, marking, proctor, results, seat};
 use crate::state::{App, AppState};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
@@ -15,6 +15,12 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted (a short answer is at most 20,000 characters).
 pub const MAX_BODY: usize = 128 * 1024;
 
+/// Largest upload: a sealed bank, or a batch with its roster.
+pub const MAX_UPLOAD: usize = 256 * 1024 * 1024;
+
+/// Longest time an upload may take (a large bank over a slow link).
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Longest time a request may take (the event stream excepted).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -27,6 +33,15 @@ pub fn router(exam: Arc<Exam>) -> Router {
 pub fn router_for(app: AppState) -> Router {
     // The proctors' event stream is long-lived: it is outside the timeout.
     let stream = Router::new().route("/api/proctor/batches/{id}/stream", get(proctor::stream));
+    // Banks and rosters are large: their own body limit and timeout.
+    let uploads = Router::new()
+        .route("/api/admin/banks", get(admin::banks).post(admin::upload_bank))
+        .route("/api/admin/batches", post(admin::create_batch))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            UPLOAD_TIMEOUT,
+        ));
     Router::new()
         .route("/", get(web::index))
         .route("/seat", get(web::seat_page))
@@ -67,6 +82,7 @@ pub fn router_for(app: AppState) -> Router {
         ))
         .merge(stream)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .merge(uploads)
         .layer(axum::middleware::map_response(crate::error::plain_errors))
         .layer(axum::middleware::map_response(crate::headers::secure))
         .layer(TraceLayer::new_for_http())

@@ -51,6 +51,8 @@ pub struct Exam {
     pub(super) signing_key: Option<crate::signing::SigningKey>,
     /// Where each checkpoint also goes, outside the store.
     witness: Option<crate::witness::Witness>,
+    /// The organisation's key, for banks uploaded while the server runs.
+    pub(super) key: Option<crate::org_key::OrgKey>,
     /// Responses assigned to markers: (batch, code) → lease.
     pub(super) leases: Mutex<HashMap<(String, String), crate::marking::Lease>>,
 }
@@ -121,6 +123,7 @@ impl Exam {
             throttle: Mutex::default(),
             signing_key: None,
             witness: None,
+            key: None,
             hashing: tokio::sync::Semaphore::new(hashing_permits()),
             leases: Mutex::default(),
         })
@@ -130,6 +133,22 @@ impl Exam {
     pub fn with_signing_key(mut self, key: crate::signing::SigningKey) -> Exam {
         self.signing_key = Some(key);
         self
+    }
+
+    /// Keeps the organisation's key to open banks uploaded later.
+    pub fn with_key(mut self, key: crate::org_key::OrgKey) -> Exam {
+        self.key = Some(key);
+        self
+    }
+
+    /// Puts a batch into service (opened bank, papers in memory).
+    pub(super) fn open_batch(&self, loaded: LoadedBatch) -> Arc<LoadedBatch> {
+        let loaded = Arc::new(loaded);
+        self.batches
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(loaded.batch.id.clone(), loaded.clone());
+        loaded
     }
 
     /// Appends every checkpoint to `witness` too (a file outside the store).

@@ -11,11 +11,13 @@ mod bureau;
 mod candidate;
 mod core;
 mod marking;
+mod organisation;
 mod proctor;
 mod results;
 
 pub use candidate::Saved;
 pub use core::{Exam, StaffSession};
 pub use marking::{LeaderList, Next, Task, Waiting, LEASE_MS};
+pub use organisation::{BankInfo, BatchRequest};
 pub use proctor::{Head, RoomSheet};
 pub use results::ExportFile;

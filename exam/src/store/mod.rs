@@ -230,6 +230,11 @@ impl Store {
         self.put(&self.trees.batches, batch.id.as_bytes(), batch)
     }
 
+    /// The content hashes of every stored sealed bank.
+    pub fn bank_hashes(&self) -> Result<Vec<String>> {
+        self.trees.banks.iter().keys().map(|k| Ok(String::from_utf8_lossy(&k?).into_owned())).collect()
+    }
+
     /// A sealed bank file (still encrypted) by content hash.
     pub fn sealed_bank(&self, hash: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.trees.banks.get(hash.as_bytes())?.map(|v| v.to_vec()))

@@ -1,6 +1,7 @@
 //! Handlers, one module per audience. Each extracts who is calling and what
 //! they ask, calls the exam service, and answers with a typed body.
 
+pub mod admin;
 pub mod bureau;
 pub mod marking;
 pub mod proctor;

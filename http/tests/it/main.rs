@@ -6,6 +6,7 @@ mod clock;
 mod flow;
 mod integrity;
 mod marking;
+mod organisation;
 mod room_record;
 mod security;
 
@@ -114,7 +115,8 @@ impl Room {
         }
         drop(log);
         let clock = Arc::new(ManualClock::new(T0 - 600_000));
-        let exam = Arc::new(Exam::load(store, clock.clone(), Some(&Unlock::Key(&key))).expect("load"));
+        let exam = Exam::load(store, clock.clone(), Some(&Unlock::Key(&key))).expect("load");
+        let exam = Arc::new(exam.with_key(kaoshi_exam::org_key::OrgKey::Key(key)));
         let state = kaoshi_http::App::new(exam.clone());
         let app =
             kaoshi_http::router_for(state.clone()).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 7], 5000))));
@@ -184,6 +186,21 @@ impl Room {
         }
         let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
         self.app.clone().oneshot(req.body(body).expect("request")).await.expect("response")
+    }
+
+    /// A request with a raw body (an uploaded file).
+    pub async fn upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/octet-stream")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(bytes))
+            .expect("request");
+        let resp = self.app.clone().oneshot(req).await.expect("response");
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     pub async fn staff(&self, user: &str) -> String {

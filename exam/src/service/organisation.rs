@@ -1,0 +1,182 @@
+//! What the organisation does on a running server: store sealed banks and
+//! create batches while other batches are being sat. Heavy work (opening a
+//! bank, assembling papers) runs on the blocking pool so that seats keep
+//! their cores; every step is on the event log.
+
+use super::core::Exam;
+use crate::admin::{create_batch, NewBatch};
+use crate::batch::{LoadedBatch, RosterLine};
+use crate::error::{Code, ExamError, Refusal, Result};
+use crate::events::{Actor, EventKind};
+use kaoshi_engine::hash::BankHash;
+use kaoshi_engine::seal;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A stored sealed bank, as its header describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BankInfo {
+    /// Content hash (the store's key).
+    pub bank_hash: String,
+    /// Bank id.
+    pub bank_id: String,
+    /// Bank version.
+    pub version: u32,
+    /// Title.
+    pub title: String,
+    /// Occupation code and name.
+    pub occupation_code: String,
+    /// Occupation.
+    pub occupation: String,
+    /// Level code.
+    pub level: String,
+    /// Items.
+    pub items: u64,
+    /// The key it is sealed under.
+    pub key_id: String,
+    /// Size of the sealed file.
+    pub sealed_bytes: usize,
+    /// Batches using it.
+    pub batches: Vec<String>,
+}
+
+/// A batch to create on the running server.
+#[derive(Debug, Clone)]
+pub struct BatchRequest {
+    /// Id (default: `batch-YYYYMMDD-HHMMSS` by the server's clock).
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// The stored bank's content hash.
+    pub bank_hash: String,
+    /// Start (Unix ms).
+    pub start: i64,
+    /// Seed.
+    pub seed: u64,
+    /// Exam time override, seconds.
+    pub duration_seconds: Option<i64>,
+    /// A `paper.toml` instead of the bank's own.
+    pub spec_toml: Option<String>,
+    /// The roster, parsed.
+    pub roster: Vec<RosterLine>,
+}
+
+fn refused(message: impl Into<String>) -> ExamError {
+    Refusal::invalid(Code::BatchInvalid, message).into()
+}
+
+impl Exam {
+    fn org_key(&self) -> Result<&crate::org_key::OrgKey> {
+        self.key
+            .as_ref()
+            .ok_or_else(|| refused("服务器启动时没有提供机构密钥（--key-file 或 --passphrase-env），无法打开题库"))
+    }
+
+    /// A roster.csv's lines, checked as at `batch create` (identity numbers
+    /// against today's date by the exam clock).
+    pub fn parse_roster(&self, text: &str) -> Result<Vec<RosterLine>> {
+        let today = chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default().date_naive();
+        crate::batch::parse_roster(text, "roster.csv", today)
+    }
+
+    /// Every stored sealed bank.
+    pub fn banks(&self) -> Result<Vec<BankInfo>> {
+        let batches = self.store.batches()?;
+        let mut out = Vec::new();
+        for hash in self.store.bank_hashes()? {
+            let Some(sealed) = self.store.sealed_bank(&hash)? else { continue };
+            let (h, slot) = seal::read_header(&sealed)
+                .map_err(|e| ExamError::Internal(format!("stored bank {hash} does not read: {e}")))?;
+            out.push(BankInfo {
+                batches: batches.iter().filter(|b| b.bank_hash == hash).map(|b| b.id.clone()).collect(),
+                bank_hash: hash,
+                bank_id: h.bank_id,
+                version: h.bank_version,
+                title: h.title,
+                occupation_code: h.occupation_code,
+                occupation: h.occupation,
+                level: h.level,
+                items: h.item_count,
+                key_id: slot.key_id,
+                sealed_bytes: sealed.len(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stores an uploaded sealed bank once it opens with the organisation's
+    /// key (the open is on the ledger); returns it as listed.
+    pub async fn upload_bank(self: &Arc<Self>, sealed: Vec<u8>, user: &str) -> Result<BankInfo> {
+        seal::read_header(&sealed).map_err(|e| refused(format!("上传的文件不是加密题库（.kbank）：{e}")))?;
+        self.org_key()?;
+        let exam = self.clone();
+        let (hash, bank_id) = tokio::task::spawn_blocking(move || -> Result<(String, String)> {
+            let key = exam.org_key()?;
+            let source = seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{e}")))?;
+            let hash = BankHash::of(&source.bank).to_hex();
+            exam.store.put_sealed_bank(&hash, &sealed)?;
+            Ok((hash, source.bank.meta.id.clone()))
+        })
+        .await
+        .map_err(|e| ExamError::Internal(format!("bank upload: {e}")))??;
+        let detail = serde_json::json!({"bank": bank_id, "bank_hash": hash, "reason": "bank upload: stored on the running server"});
+        self.event(&Actor::Staff(user.to_string()), EventKind::BankOpen, None, None, detail)?;
+        self.commit().await?;
+        self.banks()?
+            .into_iter()
+            .find(|b| b.bank_hash == hash)
+            .ok_or_else(|| ExamError::Internal(format!("bank {hash} vanished after upload")))
+    }
+
+    /// Creates a batch on the running server: opens its bank, assembles a
+    /// paper per roster line and puts it into service at once (its
+    /// candidates can log in from the start).
+    pub async fn create_batch(self: &Arc<Self>, req: BatchRequest, user: &str) -> Result<Arc<LoadedBatch>> {
+        self.org_key()?;
+        let sealed = self
+            .store
+            .sealed_bank(&req.bank_hash)?
+            .ok_or_else(|| refused(format!("没有内容哈希为 {} 的题库，请先上传", req.bank_hash)))?;
+        let id = req.id.clone().filter(|i| !i.trim().is_empty()).unwrap_or_else(|| {
+            // Named by China time, as the command line names it by local time.
+            let local =
+                chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default() + chrono::Duration::hours(8);
+            local.format("batch-%Y%m%d-%H%M%S").to_string()
+        });
+        let exam = self.clone();
+        let actor = Actor::Staff(user.to_string());
+        let loaded = tokio::task::spawn_blocking(move || -> Result<LoadedBatch> {
+            let key = exam.org_key()?;
+            let source = seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{e}")))?;
+            let spec = match &req.spec_toml {
+                Some(text) => kaoshi_engine::bank::parse_spec_file(text)
+                    .map_err(|e| refused(format!("试卷规格（paper.toml）有误：{e}")))?,
+                None => source.spec.clone().ok_or_else(|| refused("该题库没有自带试卷规格，请上传 paper.toml"))?,
+            };
+            let batch = create_batch(
+                &exam.store,
+                &exam.log,
+                NewBatch {
+                    id: &id,
+                    name: &req.name,
+                    start: req.start,
+                    seed: req.seed,
+                    sealed: &sealed,
+                    source: &source,
+                    spec: &spec,
+                    duration_seconds: req.duration_seconds,
+                    roster: &req.roster,
+                    now: exam.now(),
+                    actor: &actor,
+                },
+            )?;
+            let papers = exam.store.papers(&batch.id)?;
+            Ok(LoadedBatch { batch, source, papers })
+        })
+        .await
+        .map_err(|e| ExamError::Internal(format!("batch create: {e}")))??;
+        let loaded = self.open_batch(loaded);
+        self.commit().await?;
+        Ok(loaded)
+    }
+}
