@@ -154,6 +154,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         recheck_share: default_recheck(),
         max_extension_seconds: None,
         code_secret: Some(new_secret()),
+        closed: None,
     };
     store.put_sealed_bank(&hash, new.sealed)?;
     for (paper, line) in papers.iter().zip(new.roster) {

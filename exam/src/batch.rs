@@ -50,6 +50,10 @@ pub struct Batch {
     /// the server (archives do not carry it).
     #[serde(default)]
     pub code_secret: Option<String>,
+    /// When the batch was closed (every seat handed in or absent): its bank
+    /// and papers leave memory and are reopened only for marking and results.
+    #[serde(default)]
+    pub closed: Option<i64>,
 }
 
 impl Batch {

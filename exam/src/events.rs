@@ -66,6 +66,8 @@ pub enum EventKind {
     StaffDisable,
     /// A room record (考场记录) made for printing; its hash is the head it carries.
     RoomRecord,
+    /// A batch closed: every seat handed in or absent.
+    BatchClose,
 }
 
 impl EventKind {
@@ -104,6 +106,7 @@ impl EventKind {
             EventKind::Unlock => "unlock",
             EventKind::StaffDisable => "staff_disable",
             EventKind::RoomRecord => "room_record",
+            EventKind::BatchClose => "batch_close",
         }
     }
 }

@@ -22,11 +22,14 @@ pub enum Role {
     Leader,
     /// A bureau auditor (督导).
     Auditor,
+    /// The chief proctor (主考): every batch and room, live.
+    ChiefProctor,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Proctor, Role::Marker, Role::Leader, Role::Auditor];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Proctor, Role::Marker, Role::Leader, Role::Auditor, Role::ChiefProctor];
 
     /// The role's name.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Role {
             Role::Marker => "marker",
             Role::Leader => "leader",
             Role::Auditor => "auditor",
+            Role::ChiefProctor => "chief_proctor",
         }
     }
 
@@ -47,6 +51,7 @@ impl Role {
             Role::Marker => "考评员",
             Role::Leader => "阅卷组长",
             Role::Auditor => "督导/审计",
+            Role::ChiefProctor => "主考",
         }
     }
 
@@ -84,6 +89,9 @@ pub struct Staff {
     /// (admins and auditors always see every batch).
     #[serde(default)]
     pub batches: Vec<String>,
+    /// Rooms a proctor watches and acts in; empty: every room of their batches.
+    #[serde(default)]
+    pub rooms: Vec<String>,
     /// A disabled account cannot log in and its sessions end.
     #[serde(default)]
     pub disabled: bool,
@@ -96,7 +104,7 @@ pub struct Staff {
 impl Staff {
     /// Whether the staff member works on `batch`.
     pub fn works_on(&self, batch: &str) -> bool {
-        matches!(self.role, Role::Admin | Role::Auditor)
+        matches!(self.role, Role::Admin | Role::Auditor | Role::ChiefProctor)
             || self.batches.is_empty()
             || self.batches.iter().any(|b| b == batch)
     }
@@ -202,6 +210,7 @@ pub fn new_staff(
         organisation: organisation.map(str::to_string),
         relations: relations.to_vec(),
         batches: Vec::new(),
+        rooms: Vec::new(),
         disabled: false,
         epoch: 0,
     })

@@ -63,9 +63,11 @@ macro_rules! roles {
 
 roles! {
     /// Every staff role.
-    AnyStaff = [Admin, Proctor, Marker, Leader, Auditor];
-    /// Proctors and admins.
-    Proctors = [Admin, Proctor];
+    AnyStaff = [Admin, Proctor, Marker, Leader, Auditor, ChiefProctor];
+    /// Those who act at seats: proctors, the chief proctor and admins.
+    Proctors = [Admin, Proctor, ChiefProctor];
+    /// Those who watch the live seat grid: proctors, the chief proctor, admins and auditors (read-only).
+    Watchers = [Admin, Proctor, ChiefProctor, Auditor];
     /// Markers, leaders and admins.
     Markers = [Marker, Leader, Admin];
     /// Leaders and admins.
@@ -106,6 +108,28 @@ impl<R: Roles> Staff<R> {
     /// Whether the staff member works on `batch`.
     pub fn works_on(&self, batch: &str) -> bool {
         self.session.works_on(batch)
+    }
+
+    /// Whether the staff member watches and acts in `room`.
+    pub fn works_in(&self, room: &str) -> bool {
+        self.session.works_in(room)
+    }
+
+    /// Refuses a room the staff member is not assigned to.
+    pub fn in_room(&self, room: &str) -> Result<(), AppError> {
+        if self.works_in(room) {
+            return Ok(());
+        }
+        Err(Refusal::forbidden(Code::NotInRoom, format!("你没有被安排在{room}监考")).into())
+    }
+
+    /// The rooms assigned (empty: every room).
+    pub fn rooms(&self) -> &[String] {
+        if self.role == Role::Proctor {
+            &self.session.rooms
+        } else {
+            &[]
+        }
     }
 }
 

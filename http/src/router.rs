@@ -1,7 +1,7 @@
 //! The router: the only file that names every handler, with the layers
 //! every request passes (trace, security headers, body limit, timeout).
 
-use crate::routes::{admin, bureau, marking, proctor, results, seat};
+use crate::routes::{admin, audit, bureau, marking, proctor, results, seat};
 use crate::state::{App, AppState};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
@@ -36,7 +36,7 @@ pub fn router_for(app: AppState) -> Router {
     // Banks and rosters are large: their own body limit and timeout.
     let uploads = Router::new()
         .route("/api/admin/banks", get(admin::banks).post(admin::upload_bank))
-        .route("/api/admin/batches", post(admin::create_batch))
+        .route("/api/admin/batches", get(admin::batches).post(admin::create_batch))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -74,7 +74,14 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/admin/batches/{id}/export/{file}", get(results::export))
         .route("/api/admin/batches/{id}/archive", get(results::archive))
         .route("/api/admin/batches/{id}/certificate-uploads", post(bureau::uploaded))
+        .route("/api/admin/batches/{id}/close", post(admin::close_batch))
+        .route("/api/admin/staff", get(admin::staff).post(admin::save_staff))
+        .route("/api/admin/staff/{user}/{action}", post(admin::staff_switch))
         .route("/api/admin/occupations", post(bureau::register))
+        .route("/api/audit/log/verify", get(audit::verify))
+        .route("/api/audit/log/head", post(audit::head))
+        .route("/api/audit/log/checkpoints", get(audit::checkpoints))
+        .route("/api/audit/ledger", get(audit::ledger))
         .route("/api/audit/metrics", get(bureau::metrics))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -25,14 +25,23 @@ pub struct StaffSession {
     pub role: Role,
     /// Batches assigned (empty: every batch).
     pub batches: Vec<String>,
+    /// Rooms assigned (empty: every room of those batches).
+    pub rooms: Vec<String>,
 }
 
 impl StaffSession {
-    /// Whether the staff member works on `batch` (admins and auditors work on every batch).
+    /// Whether the staff member works on `batch` (admins, auditors and the
+    /// chief proctor work on every batch).
     pub fn works_on(&self, batch: &str) -> bool {
-        matches!(self.role, Role::Admin | Role::Auditor)
+        matches!(self.role, Role::Admin | Role::Auditor | Role::ChiefProctor)
             || self.batches.is_empty()
             || self.batches.iter().any(|b| b == batch)
+    }
+
+    /// Whether the staff member watches and acts in `room` (a proctor only
+    /// in the rooms assigned, if any).
+    pub fn works_in(&self, room: &str) -> bool {
+        self.role != Role::Proctor || self.rooms.is_empty() || self.rooms.iter().any(|r| r == room)
     }
 }
 
@@ -53,9 +62,14 @@ pub struct Exam {
     witness: Option<crate::witness::Witness>,
     /// The organisation's key, for banks uploaded while the server runs.
     pub(super) key: Option<crate::org_key::OrgKey>,
+    /// Closed batches reopened for marking and results, newest last (a few at most).
+    pub(super) reopened: Mutex<std::collections::VecDeque<Arc<LoadedBatch>>>,
     /// Responses assigned to markers: (batch, code) → lease.
     pub(super) leases: Mutex<HashMap<(String, String), crate::marking::Lease>>,
 }
+
+/// Closed batches kept open in memory after being reopened.
+const REOPENED: usize = 2;
 
 /// Concurrent password checks: half the cores, at least one.
 fn hashing_permits() -> usize {
@@ -79,7 +93,7 @@ impl Exam {
             }
         }
         let mut batches = HashMap::new();
-        for batch in store.batches()? {
+        for batch in store.batches()?.into_iter().filter(|b| b.closed.is_none()) {
             let sealed = store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
             let unlock = unlock.ok_or_else(|| {
                 ExamError::Internal(format!(
@@ -124,6 +138,7 @@ impl Exam {
             signing_key: None,
             witness: None,
             key: None,
+            reopened: Mutex::default(),
             hashing: tokio::sync::Semaphore::new(hashing_permits()),
             leases: Mutex::default(),
         })
@@ -149,6 +164,11 @@ impl Exam {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(loaded.batch.id.clone(), loaded.clone());
         loaded
+    }
+
+    /// The witness file, if checkpoints also go to one.
+    pub fn witness_path(&self) -> Option<&std::path::Path> {
+        self.witness.as_ref().map(crate::witness::Witness::path)
     }
 
     /// Appends every checkpoint to `witness` too (a file outside the store).
@@ -205,12 +225,46 @@ impl Exam {
         self.batches.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A batch by id.
+    /// A batch by id: an open one from memory, a closed one reopened.
     pub fn batch(&self, id: &str) -> Result<Arc<LoadedBatch>> {
-        self.batch_map()
-            .get(id)
-            .cloned()
-            .ok_or_else(|| Refusal::not_found(Code::BatchNotFound, format!("没有批次 {id}")).into())
+        if let Some(b) = self.batch_map().get(id) {
+            return Ok(b.clone());
+        }
+        self.reopen(id)
+    }
+
+    /// A closed batch's bank and papers, opened again for marking and
+    /// results; the last [`REOPENED`] stay in memory.
+    fn reopen(&self, id: &str) -> Result<Arc<LoadedBatch>> {
+        let missing = || -> ExamError { Refusal::not_found(Code::BatchNotFound, format!("没有批次 {id}")).into() };
+        {
+            let cache = self.reopened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(b) = cache.iter().find(|b| b.batch.id == id) {
+                return Ok(b.clone());
+            }
+        }
+        let batch = self.store.batch(id)?.filter(|b| b.closed.is_some()).ok_or_else(missing)?;
+        let key = self.key.as_ref().ok_or_else(|| {
+            ExamError::Internal(format!("batch {id} is closed and the server has no key to reopen its bank"))
+        })?;
+        let sealed = self.store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
+        let source = seal::open(&sealed, &key.unlock())
+            .map_err(|e| ExamError::Internal(format!("batch {id}: cannot reopen bank {}: {e}", batch.bank_id)))?;
+        let detail = serde_json::json!({"bank": batch.bank_id, "bank_hash": batch.bank_hash, "reason": "closed batch reopened: marking and results"});
+        self.event(&Actor::System, EventKind::BankOpen, Some(id), None, detail)?;
+        let papers = self.store.papers(id)?;
+        let loaded = Arc::new(LoadedBatch { batch, source, papers });
+        let mut cache = self.reopened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.push_back(loaded.clone());
+        while cache.len() > REOPENED {
+            cache.pop_front();
+        }
+        Ok(loaded)
+    }
+
+    /// Takes a batch out of memory (it was closed).
+    pub(super) fn release_batch(&self, id: &str) {
+        self.batches.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
     }
 
     /// Every open batch, by id.
@@ -405,7 +459,7 @@ impl Exam {
                         Refusal::forbidden(Code::WrongRole, format!("“{}”角色无权进行此操作", role.name_zh())).into()
                     );
                 }
-                Ok(StaffSession { user, role, batches: account.batches })
+                Ok(StaffSession { user, role, batches: account.batches, rooms: account.rooms })
             }
             Some(Session::Seat { .. }) => {
                 Err(Refusal::forbidden(Code::SeatTokenAtStaff, "考生的登录不能用于工作人员功能").into())

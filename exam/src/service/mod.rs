@@ -7,6 +7,7 @@
 //! place durability is waited for: nothing is acknowledged before a flush
 //! that covers it.
 
+mod audit;
 mod bureau;
 mod candidate;
 mod core;
@@ -14,10 +15,13 @@ mod marking;
 mod organisation;
 mod proctor;
 mod results;
+mod staffing;
 
+pub use audit::LogCheck;
 pub use candidate::Saved;
 pub use core::{Exam, StaffSession};
 pub use marking::{LeaderList, Next, Task, Waiting, LEASE_MS};
-pub use organisation::{BankInfo, BatchRequest};
+pub use organisation::{BankInfo, BatchRequest, BatchSummary};
 pub use proctor::{Head, RoomSheet};
 pub use results::ExportFile;
+pub use staffing::{StaffRequest, StaffView};

@@ -8,9 +8,11 @@ use crate::admin::{create_batch, NewBatch};
 use crate::batch::{LoadedBatch, RosterLine};
 use crate::error::{Code, ExamError, Refusal, Result};
 use crate::events::{Actor, EventKind};
+use crate::seat::Status;
 use kaoshi_engine::hash::BankHash;
 use kaoshi_engine::seal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A stored sealed bank, as its header describes it.
@@ -179,4 +181,98 @@ impl Exam {
         self.commit().await?;
         Ok(loaded)
     }
+
+    /// Closes a batch once every candidate who started has handed in (the
+    /// rest are absent): its bank and papers leave memory; marking and
+    /// results reopen them when asked.
+    pub async fn close_batch(&self, id: &str, user: &str) -> Result<()> {
+        let loaded = self.batch(id)?;
+        if loaded.batch.closed.is_some() {
+            return Ok(());
+        }
+        let seats = self.store.seats(id)?;
+        let busy: Vec<&str> =
+            seats.iter().filter(|s| s.started && s.status != Status::Submitted).map(|s| s.ticket.as_str()).collect();
+        if !busy.is_empty() {
+            return Err(Refusal::conflict(
+                Code::BatchBusy,
+                format!(
+                    "还有 {} 位已开考的考生未交卷（{}），不能关闭批次",
+                    busy.len(),
+                    busy.iter().take(5).copied().collect::<Vec<_>>().join("、")
+                ),
+            )
+            .into());
+        }
+        let mut batch = loaded.batch.clone();
+        batch.closed = Some(self.now());
+        self.store.put_batch(&batch)?;
+        let absent = seats.iter().filter(|s| !s.started).count();
+        let detail = serde_json::json!({"submitted": seats.len() - absent, "absent": absent});
+        self.event(&Actor::Staff(user.to_string()), EventKind::BatchClose, Some(id), None, detail)?;
+        self.release_batch(id);
+        self.commit().await?;
+        Ok(())
+    }
+
+    /// Every batch in the store, open or closed, with its live counts.
+    pub fn batch_summaries(&self) -> Result<Vec<BatchSummary>> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for b in self.store.batches()? {
+            let mut statuses: BTreeMap<&'static str, usize> = BTreeMap::new();
+            for s in self.store.seats(&b.id)? {
+                *statuses.entry(s.shown_status(now)).or_default() += 1;
+            }
+            let markings = self.store.markings(&b.id)?;
+            let publication = self.store.publication(&b.id)?;
+            out.push(BatchSummary {
+                submitted: statuses.get("submitted").copied().unwrap_or(0),
+                statuses,
+                responses: markings.len(),
+                marked: markings.iter().filter(|m| m.paper_score().is_some()).count(),
+                published: publication.map(|p| p.at),
+                id: b.id,
+                name: b.name,
+                start: b.start,
+                duration_seconds: b.duration_seconds,
+                candidates: b.candidates,
+                bank: b.bank_id,
+                title: b.spec.title,
+                closed: b.closed,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A batch as the organisation console lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Start (Unix ms).
+    pub start: i64,
+    /// Exam time, seconds.
+    pub duration_seconds: i64,
+    /// Candidates.
+    pub candidates: usize,
+    /// Bank id.
+    pub bank: String,
+    /// Paper title.
+    pub title: String,
+    /// When closed.
+    pub closed: Option<i64>,
+    /// Seats by status as the proctors see it.
+    pub statuses: BTreeMap<&'static str, usize>,
+    /// Seats handed in.
+    pub submitted: usize,
+    /// Short responses to mark.
+    pub responses: usize,
+    /// Of which with a final mark.
+    pub marked: usize,
+    /// When results were published.
+    pub published: Option<i64>,
 }

@@ -78,6 +78,9 @@ impl Exam {
         user: &str,
     ) -> Result<(Arc<LoadedBatch>, SeatRecord)> {
         let batch = self.batch(id)?;
+        if batch.batch.closed.is_some() {
+            return Err(Refusal::conflict(Code::BatchClosed, format!("批次 {id} 已关闭，考位不能再操作")).into());
+        }
         let cap = batch.batch.extension_cap_ms();
         let action = match action {
             Action::Extend { minutes, reason, .. } => Action::Extend { minutes, reason, cap_ms: cap },

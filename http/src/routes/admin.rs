@@ -1,13 +1,14 @@
-//! The organisation's operations on a running server: sealed banks and new
-//! batches, for admins.
+//! The organisation's operations on a running server, for admins: sealed
+//! banks, batches (create, list, close) and staff accounts.
 
 use crate::auth::{Admins, Staff};
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Body};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use kaoshi_exam::error::{Code, Kind, Refusal};
-use kaoshi_exam::service::{BankInfo, BatchRequest};
+use kaoshi_exam::service::{BankInfo, BatchRequest, BatchSummary, StaffRequest, StaffView};
+use kaoshi_exam::staff::Role;
 use serde::{Deserialize, Serialize};
 
 /// `GET /api/admin/banks`: every stored sealed bank.
@@ -90,4 +91,72 @@ pub async fn create_batch(
         bank: b.bank_id.clone(),
         duration_seconds: b.duration_seconds,
     }))
+}
+
+/// `GET /api/admin/batches`: every batch, open or closed, with live counts.
+pub async fn batches(State(exam): State<AppState>, _: Staff<Admins>) -> ApiResult<Json<Vec<BatchSummary>>> {
+    Ok(Json(exam.batch_summaries()?))
+}
+
+/// `POST /api/admin/batches/{id}/close`.
+pub async fn close_batch(
+    State(exam): State<AppState>,
+    who: Staff<Admins>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    exam.close_batch(&id, &who.user).await?;
+    Ok(Json(serde_json::json!({"closed": true})))
+}
+
+/// `GET /api/admin/staff`: every account (no password hashes).
+pub async fn staff(State(exam): State<AppState>, _: Staff<Admins>) -> ApiResult<Json<Vec<StaffView>>> {
+    Ok(Json(exam.staff_list()?))
+}
+
+/// `POST /api/admin/staff` body: an account to add or change.
+#[derive(Deserialize)]
+pub struct StaffBody {
+    user: String,
+    role: String,
+    password: Option<String>,
+    organisation: Option<String>,
+    #[serde(default)]
+    relations: Vec<String>,
+    #[serde(default)]
+    batches: Vec<String>,
+    #[serde(default)]
+    rooms: Vec<String>,
+}
+
+/// `POST /api/admin/staff`: adds or changes an account (a missing password keeps the old one).
+pub async fn save_staff(
+    State(exam): State<AppState>,
+    who: Staff<Admins>,
+    Body(body): Body<StaffBody>,
+) -> ApiResult<Json<StaffView>> {
+    let role = Role::from_name(body.role.trim())?;
+    let req = StaffRequest {
+        user: body.user,
+        role,
+        password: body.password,
+        organisation: body.organisation,
+        relations: body.relations,
+        batches: body.batches,
+        rooms: body.rooms,
+    };
+    Ok(Json(exam.save_staff(req, &who.user).await?))
+}
+
+/// `POST /api/admin/staff/{user}/disable` and `…/enable`.
+pub async fn staff_switch(
+    State(exam): State<AppState>,
+    who: Staff<Admins>,
+    Path((user, action)): Path<(String, String)>,
+) -> ApiResult<Json<StaffView>> {
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        other => return Err(Refusal::not_found(Code::UnknownAction, format!("没有“{other}”这项操作")).into()),
+    };
+    Ok(Json(exam.staff_disabled(&user, disabled, &who.user).await?))
 }

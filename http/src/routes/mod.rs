@@ -2,6 +2,7 @@
 //! they ask, calls the exam service, and answers with a typed body.
 
 pub mod admin;
+pub mod audit;
 pub mod bureau;
 pub mod marking;
 pub mod proctor;

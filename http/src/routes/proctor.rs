@@ -1,7 +1,7 @@
 //! Staff login and the proctor console API: the live seat list and the
 //! actions on a seat. Every action is on the event log with who and why.
 
-use crate::auth::{AnyStaff, Proctors, Roles, Staff};
+use crate::auth::{AnyStaff, Proctors, Roles, Staff, Watchers};
 use crate::error::{optional_json, ApiResult, AppError, Body};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -58,28 +58,30 @@ pub struct BatchBody {
     bank: String,
     title: String,
     duration_seconds: i64,
+    closed: Option<i64>,
 }
 
-/// `GET /api/proctor/batches`: the batches the caller works on.
-pub async fn batches(State(exam): State<AppState>, who: Staff<AnyStaff>) -> Json<Vec<BatchBody>> {
-    Json(
-        exam.batches()
-            .iter()
-            .filter(|b| who.works_on(&b.batch.id))
-            .map(|b| {
-                let x = &b.batch;
-                BatchBody {
-                    id: x.id.clone(),
-                    name: x.name.clone(),
-                    start: x.start,
-                    candidates: x.candidates,
-                    bank: x.bank_id.clone(),
-                    title: x.spec.title.clone(),
-                    duration_seconds: x.duration_seconds,
-                }
+/// `GET /api/proctor/batches`: the batches the caller works on, open and
+/// closed (markers mark after a batch closes).
+pub async fn batches(State(exam): State<AppState>, who: Staff<AnyStaff>) -> ApiResult<Json<Vec<BatchBody>>> {
+    Ok(Json(
+        exam.store()
+            .batches()
+            .map_err(kaoshi_exam::ExamError::from)?
+            .into_iter()
+            .filter(|b| who.works_on(&b.id))
+            .map(|x| BatchBody {
+                id: x.id,
+                name: x.name,
+                start: x.start,
+                candidates: x.candidates,
+                bank: x.bank_id,
+                title: x.spec.title,
+                duration_seconds: x.duration_seconds,
+                closed: x.closed,
             })
             .collect(),
-    )
+    ))
 }
 
 /// A seat as the proctor sees it.
@@ -134,20 +136,30 @@ impl SeatView {
     }
 }
 
-fn seat_views(exam: &AppState, id: &str) -> ApiResult<Vec<SeatView>> {
+fn seat_views(exam: &AppState, id: &str, rooms: &[String]) -> ApiResult<Vec<SeatView>> {
     let (batch, seats) = exam.seats(id)?;
     let now = exam.now();
     let total = batch.batch.spec.item_count();
-    Ok(seats.iter().map(|s| SeatView::of(s, total, now, exam.login_lock(&s.ticket))).collect())
+    Ok(seats
+        .iter()
+        .filter(|s| in_rooms(rooms, &s.room))
+        .map(|s| SeatView::of(s, total, now, exam.login_lock(&s.ticket)))
+        .collect())
 }
 
-/// `GET /api/proctor/batches/{id}/seats`.
+/// Whether `room` is among `rooms` (empty: every room).
+fn in_rooms(rooms: &[String], room: &str) -> bool {
+    rooms.is_empty() || rooms.iter().any(|r| r == room)
+}
+
+/// `GET /api/proctor/batches/{id}/seats`: the seats of the caller's rooms
+/// (every seat for the chief proctor, admins and auditors).
 pub async fn seats(
     State(exam): State<AppState>,
-    _: Staff<Proctors>,
+    who: Staff<Watchers>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<SeatView>>> {
-    Ok(Json(seat_views(&exam, &id)?))
+    Ok(Json(seat_views(&exam, &id, who.rooms())?))
 }
 
 /// `POST /api/proctor/batches/{id}/stream-ticket`: a single-use ticket that
@@ -155,7 +167,7 @@ pub async fn seats(
 /// `Authorization` header, and a bearer token does not belong in a URL).
 pub async fn stream_ticket(
     State(app): State<AppState>,
-    _: Staff<Proctors>,
+    _: Staff<Watchers>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<serde_json::Value>> {
@@ -189,21 +201,22 @@ pub async fn stream(
         (None, None) => return Err(Refusal::unauthorized().into()),
     };
     let batch = id.clone();
-    let allowed = move |app: &AppState, token: &str| -> Result<(), AppError> {
-        let who = app.staff_session(Some(token), Proctors::ROLES)?;
+    let allowed = move |app: &AppState, token: &str| -> Result<Vec<String>, AppError> {
+        let who = app.staff_session(Some(token), Watchers::ROLES)?;
         if !who.works_on(&batch) {
             return Err(Refusal::forbidden(Code::NotOnBatch, format!("你没有被安排参与批次 {batch} 的工作")).into());
         }
-        Ok(())
+        Ok(if who.role == Role::Proctor { who.rooms } else { Vec::new() })
     };
-    allowed(&app, &token)?;
+    let rooms = allowed(&app, &token)?;
     app.batch(&id)?;
     let slot = app.streams.hold(&token_hash(&token)).ok_or_else(|| {
         Refusal::new(Kind::TooMany, Code::TooManyStreams, "同一登录打开的实时画面过多（最多 3 个），请关闭其他窗口")
     })?;
+    // One feed per batch and set of rooms: proctors of a room share theirs.
     let feed = {
-        let (exam, id) = (app.exam().clone(), id.clone());
-        app.streams.feed(&id.clone(), move || snapshot(&exam, &id))
+        let (exam, id, key) = (app.exam().clone(), id.clone(), format!("{id}\n{}", rooms.join("\n")));
+        app.streams.feed(&key, move || snapshot(&exam, &id, &rooms))
     };
     let state = (app, token, feed, None, slot);
     let events = futures_util::stream::unfold(state, move |(app, token, mut feed, mut sent, slot)| {
@@ -232,11 +245,12 @@ pub async fn stream(
 }
 
 /// Every seat of a batch as the stream sends it.
-fn snapshot(exam: &kaoshi_exam::Exam, id: &str) -> crate::stream::Seats {
+fn snapshot(exam: &kaoshi_exam::Exam, id: &str, rooms: &[String]) -> crate::stream::Seats {
     let Ok((batch, seats)) = exam.seats(id) else { return Vec::new() };
     let (now, total) = (exam.now(), batch.batch.spec.item_count());
     seats
         .iter()
+        .filter(|s| in_rooms(rooms, &s.room))
         .map(|s| {
             let mut view = SeatView::of(s, total, now, exam.login_lock(&s.ticket));
             let json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".into());
@@ -287,6 +301,7 @@ pub async fn action(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<SeatView>> {
     let body: ActionBody = optional_json(&body)?;
+    who.in_room(&exam.seat(&id, &ticket)?.room)?;
     if name == "unlock" {
         exam.unlock_seat_login(&id, &ticket, &who.user, body.reason.as_deref()).await?;
         let (batch, seat) = (exam.batch(&id)?, exam.seat(&id, &ticket)?);
@@ -312,5 +327,6 @@ pub async fn room_record(
     Path(id): Path<String>,
     Body(body): Body<RoomBody>,
 ) -> ApiResult<Json<kaoshi_exam::service::RoomSheet>> {
+    who.in_room(body.room.trim())?;
     Ok(Json(exam.room_record(&id, &body.room, &who.user).await?))
 }

@@ -21,6 +21,7 @@ async function start() {
   try { list = await api("GET", "/api/proctor/batches"); } catch (e) { showLogin(e.status === 401 ? "登录已失效，请重新登录。" : e.message); return; }
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
+  list = list.filter((b) => !b.closed);
   list.forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.candidates + " 人）"; sel.appendChild(o); });
   sel.onchange = () => watch(sel.value);
   if (list.length) watch(list[0].id);

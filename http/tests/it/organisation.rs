@@ -76,3 +76,107 @@ async fn an_admin_uploads_a_bank_and_creates_a_batch_while_another_is_being_sat(
         .any(|e| e.kind == kaoshi_exam::events::EventKind::Pause);
     assert!(!paused, "no seat was paused");
 }
+
+#[tokio::test]
+async fn staff_are_managed_rooms_scope_proctors_and_a_closed_batch_leaves_memory() {
+    let room = Room::new(3, 600);
+    room.clock.set(T0);
+    let ad = room.staff("ad").await;
+    // Seat 2 moves to room 2 so that two rooms exist.
+    let p = room.staff("p1").await;
+    let (code, _) = room.act(&p, 2, "move", json!({"room": "第2考场", "seat": "01", "reason": "机器故障"})).await;
+    assert_eq!(code, StatusCode::OK);
+
+    let account =
+        json!({"user": "p2", "role": "proctor", "password": "secret-pass-2", "batches": ["b"], "rooms": ["第2考场"]});
+    let (code, staff) = room.call("POST", "/api/admin/staff", Some(&ad), Some(account)).await;
+    assert_eq!(code, StatusCode::OK, "{staff}");
+    assert_eq!((staff["role_name"].as_str(), staff["rooms"][0].as_str()), (Some("监考员"), Some("第2考场")));
+    assert!(staff.get("password_hash").is_none());
+    let (code, body) =
+        room.call("POST", "/api/admin/staff", Some(&ad), Some(json!({"user": "x", "role": "proctor"}))).await;
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("staff.invalid")),
+        "a new account needs a password"
+    );
+    let (code, _) = room
+        .call("POST", "/api/admin/staff", Some(&ad), Some(json!({"user": "x", "role": "king", "password": "12345678"})))
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "no such role");
+    let (code, _) = room
+        .call("POST", "/api/admin/staff", Some(&p), Some(json!({"user": "y", "role": "admin", "password": "12345678"})))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "a proctor makes no accounts");
+
+    // p2 sees and acts only in room 2.
+    let (code, login) =
+        room.call("POST", "/api/staff/login", None, Some(json!({"user": "p2", "password": "secret-pass-2"}))).await;
+    assert_eq!(code, StatusCode::OK, "{login}");
+    let p2 = login["token"].as_str().expect("token").to_string();
+    let (_, seats) = room.call("GET", "/api/proctor/batches/b/seats", Some(&p2), None).await;
+    let tickets: Vec<&str> =
+        seats.as_array().expect("seats").iter().map(|s| s["ticket"].as_str().expect("t")).collect();
+    assert_eq!(tickets, ["T0002"], "only room 2");
+    let (code, body) = room.act(&p2, 0, "violation", json!({"reason": "x"})).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.not_in_room")));
+    let (code, body) =
+        room.call("POST", "/api/proctor/batches/b/room-record", Some(&p2), Some(json!({"room": "第1考场"}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.not_in_room")));
+    assert_eq!(room.act(&p2, 2, "violation", json!({"reason": "夹带"})).await.0, StatusCode::OK);
+
+    // An auditor watches read-only.
+    let (code, _) = room
+        .call(
+            "POST",
+            "/api/admin/staff",
+            Some(&ad),
+            Some(json!({"user": "au", "role": "auditor", "password": "secret-pass-3"})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, login) =
+        room.call("POST", "/api/staff/login", None, Some(json!({"user": "au", "password": "secret-pass-3"}))).await;
+    let au = login["token"].as_str().expect("token").to_string();
+    let (code, seats) = room.call("GET", "/api/proctor/batches/b/seats", Some(&au), None).await;
+    assert_eq!((code, seats.as_array().map(Vec::len)), (StatusCode::OK, Some(3)));
+    assert_eq!(room.act(&au, 0, "violation", json!({"reason": "x"})).await.0, StatusCode::FORBIDDEN);
+
+    // Disabling ends the session; an admin cannot disable themselves.
+    let (code, _) = room.call("POST", "/api/admin/staff/p2/disable", Some(&ad), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(room.call("GET", "/api/proctor/batches/b/seats", Some(&p2), None).await.0, StatusCode::UNAUTHORIZED);
+    let (code, _) = room.call("POST", "/api/admin/staff/ad/disable", Some(&ad), None).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    let (_, list) = room.call("GET", "/api/admin/staff", Some(&ad), None).await;
+    assert!(list.as_array().expect("list").iter().any(|s| s["user"] == "p2" && s["disabled"] == true));
+
+    // Close: refused while a started candidate has not handed in; then the batch leaves memory.
+    let (token, _) = room.sit(&p, 0).await;
+    let (code, body) = room.call("POST", "/api/admin/batches/b/close", Some(&ad), None).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("batch.busy")), "{body}");
+    assert_eq!(room.call("POST", "/api/seat/submit", Some(&token), None).await.0, StatusCode::OK);
+    let (_, summary) = room.call("GET", "/api/admin/batches", Some(&ad), None).await;
+    assert_eq!((summary[0]["submitted"].as_u64(), summary[0]["statuses"]["submitted"].as_u64()), (Some(1), Some(1)));
+    let (code, _) = room.call("POST", "/api/admin/batches/b/close", Some(&ad), None).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(room.exam.batches().is_empty(), "the closed batch's bank and papers left memory");
+    let (_, summary) = room.call("GET", "/api/admin/batches", Some(&ad), None).await;
+    assert!(summary[0]["closed"].is_i64(), "{summary}");
+    let (code, body) = room.act(&p, 1, "violation", json!({"reason": "x"})).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("batch.closed")));
+    // Results still work: the bank is reopened for them.
+    let (code, totals) = room.call("GET", "/api/admin/batches/b/totals", Some(&ad), None).await;
+    assert_eq!(code, StatusCode::OK, "{totals}");
+
+    // The log, for auditors.
+    let (code, check) = room.call("GET", "/api/audit/log/verify", Some(&au), None).await;
+    assert_eq!((code, check["intact"].as_bool()), (StatusCode::OK, Some(true)), "{check}");
+    let (code, head) = room.call("POST", "/api/audit/log/head", Some(&au), None).await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, list) = room.call("GET", "/api/audit/log/checkpoints", Some(&au), None).await;
+    assert_eq!(list.as_array().and_then(|l| l.last()).map(|c| c["hash"].clone()), Some(head["hash"].clone()));
+    let (_, ledger) = room.call("GET", "/api/audit/ledger", Some(&au), None).await;
+    assert!(ledger.as_array().expect("ledger").iter().any(|e| e["kind"] == "batch_create"));
+    assert_eq!(room.call("GET", "/api/audit/ledger", Some(&p), None).await.0, StatusCode::FORBIDDEN);
+}

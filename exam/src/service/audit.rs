@@ -1,0 +1,79 @@
+//! The event log on a running server: verify the chain (and the witness
+//! file against it), take and list checkpoints, the bank-use ledger.
+
+use super::core::Exam;
+use crate::error::Result;
+use crate::events::{verify_chain, Checkpoint, Event, EventKind};
+use serde::Serialize;
+
+/// What a verification found.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogCheck {
+    /// Whether the chain and the witness hold.
+    pub intact: bool,
+    /// Records on the chain.
+    pub records: u64,
+    /// The head's hash.
+    pub head: String,
+    /// Checkpoints of the witness file found on the chain.
+    pub witnessed: usize,
+    /// The witness file, if any.
+    pub witness: Option<String>,
+    /// What is wrong, in the words of `kaoshi log verify`.
+    pub problem: Option<String>,
+}
+
+impl Exam {
+    /// Re-walks the chain and checks every checkpoint of the witness file
+    /// against it.
+    pub fn verify_log(&self) -> Result<LogCheck> {
+        let chain = self.store.events_raw()?;
+        let witness = self.witness_path().map(|p| p.display().to_string());
+        let mut check =
+            LogCheck { intact: true, records: 0, head: String::new(), witnessed: 0, witness, problem: None };
+        match verify_chain(&chain) {
+            Ok((seq, hash)) => (check.records, check.head) = (seq, hash),
+            Err(b) => {
+                check.intact = false;
+                check.problem = Some(format!("event {}: {}", b.seq, b.reason));
+                return Ok(check);
+            }
+        }
+        let Some(path) = self.witness_path() else { return Ok(check) };
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let hashes: std::collections::HashMap<u64, String> = chain
+            .iter()
+            .filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok())
+            .map(|e| (e.seq, e.hash))
+            .collect();
+        match crate::witness::Witness::read(&text) {
+            Err(e) => (check.intact, check.problem) = (false, Some(format!("{}: {e}", path.display()))),
+            Ok(list) => {
+                for c in list {
+                    if hashes.get(&c.seq) == Some(&c.hash) {
+                        check.witnessed += 1;
+                    } else {
+                        check.intact = false;
+                        check.problem = Some(format!(
+                            "the witness holds event {} as {}, the chain does not: the history was rewritten",
+                            c.seq, c.hash
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(check)
+    }
+
+    /// Every checkpoint taken, oldest first.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        Ok(self.store.checkpoints()?)
+    }
+
+    /// The bank-use ledger (题库使用台账): every bank open, batch creation,
+    /// export and publication.
+    pub fn ledger(&self) -> Result<Vec<Event>> {
+        Ok(self.log.all()?.into_iter().filter(|e| EventKind::LEDGER.contains(&e.kind)).collect())
+    }
+}
