@@ -6,7 +6,6 @@ use clap::Subcommand;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::{Actor, EventKind};
 use kaoshi_exam::log::{EventLog, NewEvent};
-use kaoshi_exam::store::Store;
 use std::path::{Path, PathBuf};
 
 /// `kaoshi archive …`.
@@ -17,6 +16,9 @@ pub enum ArchiveCommand {
         /// Data directory.
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// A running server instead of the data directory (it signs with its own signing key).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
         /// Batch id.
         #[arg(long)]
         batch: String,
@@ -49,7 +51,14 @@ pub enum ArchiveCommand {
 /// Runs `kaoshi archive …`.
 pub fn run(cmd: ArchiveCommand) -> Result<()> {
     match cmd {
-        ArchiveCommand::Export { data, batch, output, signing_key, key } => {
+        ArchiveCommand::Export { server: Some(server), batch, output, .. } => {
+            let bytes =
+                crate::remote::Remote::connect(&server)?.download(&format!("/api/admin/batches/{batch}/archive"))?;
+            crate::durable_file::write_atomic(&output, &bytes)?;
+            println!("archived batch {batch} ({} bytes) from {server} to {}", bytes.len(), output.display());
+            Ok(())
+        }
+        ArchiveCommand::Export { data, batch, output, signing_key, key, .. } => {
             export(&data, &batch, &output, signing_key.as_deref(), &key)
         }
         ArchiveCommand::Verify { file, key, public_key, head } => {
@@ -62,7 +71,7 @@ pub fn run(cmd: ArchiveCommand) -> Result<()> {
 fn export(data: &Path, batch: &str, output: &Path, signing_key: Option<&Path>, key: &KeyArgs) -> Result<()> {
     let signer = signing_key.map(crate::keys::read_signing_key).transpose()?;
     let secret = key.load()?;
-    let store = Store::open(data)?;
+    let store = crate::remote::open_store(data)?;
     if let Some(secret) = &secret {
         store.unlock_personal(&secret.unlock())?;
     }

@@ -1,4 +1,5 @@
-//! `kaoshi batch create`: a batch in a data directory (the server stopped).
+//! `kaoshi batch create`: a batch in a data directory (the server stopped)
+//! or on a running server (`--server`).
 
 use crate::bank_files::load_bank;
 use crate::keys::KeyArgs;
@@ -11,7 +12,6 @@ use kaoshi_exam::batch;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::Actor;
 use kaoshi_exam::log::EventLog;
-use kaoshi_exam::store::Store;
 use std::path::PathBuf;
 
 /// `kaoshi batch …`.
@@ -27,6 +27,11 @@ pub struct CreateArgs {
     /// Data directory.
     #[arg(long, default_value = "./data")]
     data: PathBuf,
+    /// A running server instead of the data directory: the bank is uploaded
+    /// (a source directory sealed with the key first) and the server creates
+    /// the batch; its candidates can log in at once.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
     /// Bank: a source directory (sealed with the key for storage) or a .kbank.
     #[arg(long)]
     bank: PathBuf,
@@ -64,13 +69,16 @@ pub fn run(cmd: BatchCommand) -> Result<()> {
 
 /// `kaoshi batch create --data DIR --bank BANK [--key-file K] --roster roster.csv --name N --start TIME --seed S`.
 fn create(a: CreateArgs) -> Result<()> {
+    if let Some(server) = &a.server {
+        return create_remote(&a, server);
+    }
     let clock = SystemClock::new();
     let start = batch::parse_time(&a.start)?;
     let text = std::fs::read_to_string(&a.roster).with_context(|| format!("cannot read {}", a.roster.display()))?;
     let today = chrono::Utc::now().with_timezone(&kaoshi_exam::results::china()).date_naive();
     let roster = batch::parse_roster(&text, &a.roster.display().to_string(), today)?;
     let secret = a.key.require("storing a bank for a batch")?;
-    let store = Store::open(&a.data)?;
+    let store = crate::remote::open_store(&a.data)?;
     let log = EventLog::open(store.clone())?;
     let (source, sealed) = if a.bank.is_dir() {
         let source = load_bank(&a.bank, &a.key)?;
@@ -122,6 +130,40 @@ fn create(a: CreateArgs) -> Result<()> {
     println!(
         "created batch {} ({}): {} candidates, {} papers from {}",
         batch.id, batch.name, batch.candidates, batch.candidates, batch.bank_id
+    );
+    Ok(())
+}
+
+/// `kaoshi batch create --server URL …`: the same batch, made by a running server.
+fn create_remote(a: &CreateArgs, server: &str) -> Result<()> {
+    let remote = crate::remote::Remote::connect(server)?;
+    // Asked first so that a refusal is read as one, not as a connection the
+    // server closed in the middle of a large upload.
+    remote.get("/api/admin/banks")?;
+    let sealed = if a.bank.is_dir() {
+        let secret = a.key.require("sealing a source bank for the server")?;
+        let source = load_bank(&a.bank, &a.key)?;
+        seal::seal(&source, &secret.lock(), &mut rand::rngs::OsRng)?
+    } else {
+        std::fs::read(&a.bank).with_context(|| format!("cannot read {}", a.bank.display()))?
+    };
+    let bank = remote.upload("/api/admin/banks", &sealed)?;
+    let roster = std::fs::read_to_string(&a.roster).with_context(|| format!("cannot read {}", a.roster.display()))?;
+    let spec = a
+        .spec
+        .as_ref()
+        .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+        .transpose()?;
+    let body = serde_json::json!({
+        "id": a.id, "name": a.name, "bank_hash": bank["bank_hash"], "start": a.start, "seed": a.seed,
+        "duration_seconds": a.duration_seconds, "spec_toml": spec, "roster_csv": roster,
+    });
+    let b = remote.post("/api/admin/batches", &body)?;
+    let (id, n) = (b["id"].as_str().unwrap_or_default(), b["candidates"].as_u64().unwrap_or(0));
+    println!(
+        "created batch {id} ({}): {n} candidates, {n} papers from {}",
+        b["name"].as_str().unwrap_or_default(),
+        b["bank"].as_str().unwrap_or_default()
     );
     Ok(())
 }

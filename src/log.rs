@@ -5,7 +5,6 @@ use clap::Subcommand;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::{verify_chain, Event, EventKind};
 use kaoshi_exam::log::EventLog;
-use kaoshi_exam::store::Store;
 use kaoshi_exam::witness::Witness;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +16,9 @@ pub enum LogCommand {
         /// Data directory.
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// A running server instead of the data directory (its witness is checked too).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
         /// A head hash held from an earlier checkpoint: it must be on the chain.
         #[arg(long, value_name = "HASH")]
         head: Option<String>,
@@ -29,6 +31,9 @@ pub enum LogCommand {
         /// Data directory.
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// A running server instead of the data directory.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
     },
     /// List the checkpoints taken.
     Checkpoints {
@@ -47,16 +52,43 @@ pub enum LogCommand {
 /// Runs `kaoshi log …`.
 pub fn run(cmd: LogCommand) -> Result<()> {
     match cmd {
-        LogCommand::Verify { data, head, witness } => verify(&data, head.as_deref(), witness.as_deref()),
-        LogCommand::Head { data } => head(&data),
+        LogCommand::Verify { server: Some(server), head, .. } => verify_remote(&server, head.as_deref()),
+        LogCommand::Verify { data, head, witness, .. } => verify(&data, head.as_deref(), witness.as_deref()),
+        LogCommand::Head { server: Some(server), .. } => {
+            let c = crate::remote::Remote::connect(&server)?.post("/api/audit/log/head", &serde_json::json!({}))?;
+            println!("{c}");
+            Ok(())
+        }
+        LogCommand::Head { data, .. } => head(&data),
         LogCommand::Checkpoints { data } => checkpoints(&data),
         LogCommand::Ledger { data } => ledger(&data),
     }
 }
 
+/// `kaoshi log verify --server URL [--head HASH]`: the server verifies its chain and witness.
+fn verify_remote(server: &str, head: Option<&str>) -> Result<()> {
+    let remote = crate::remote::Remote::connect(server)?;
+    let path = match head {
+        Some(h) => format!("/api/audit/log/verify?head={h}"),
+        None => "/api/audit/log/verify".to_string(),
+    };
+    let check = remote.get(&path)?;
+    if check["intact"] != true {
+        bail!("{}", check["problem"].as_str().unwrap_or("the event log does not verify"));
+    }
+    println!("event log intact: {} records, head {}", check["records"], check["head"].as_str().unwrap_or(""));
+    if let Some(h) = head {
+        println!("checkpoint {h} is on the chain");
+    }
+    if let Some(w) = check["witness"].as_str() {
+        println!("all {} checkpoints of {w} are on the chain", check["witnessed"]);
+    }
+    Ok(())
+}
+
 /// `kaoshi log verify --data DIR [--head HASH] [--witness FILE]`.
 fn verify(data: &Path, head: Option<&str>, witness: Option<&Path>) -> Result<()> {
-    let store = Store::open(data)?;
+    let store = crate::remote::open_store(data)?;
     let chain = store.events_raw()?;
     let (seq, hash) = verify_chain(&chain)?;
     let hashes: std::collections::HashMap<u64, String> = chain
@@ -102,7 +134,7 @@ fn verify(data: &Path, head: Option<&str>, witness: Option<&Path>) -> Result<()>
 
 /// `kaoshi log head --data DIR`: records a checkpoint and prints it.
 fn head(data: &Path) -> Result<()> {
-    let store = Store::open(data)?;
+    let store = crate::remote::open_store(data)?;
     let log = EventLog::open(store.clone())?;
     let at = SystemClock::new().now_ms();
     log.checkpoint(at)?;
@@ -114,7 +146,7 @@ fn head(data: &Path) -> Result<()> {
 
 /// `kaoshi log checkpoints --data DIR`.
 fn checkpoints(data: &Path) -> Result<()> {
-    let store = Store::open(data)?;
+    let store = crate::remote::open_store(data)?;
     for c in store.checkpoints()? {
         println!("{}", serde_json::to_string(&c)?);
     }
@@ -123,7 +155,7 @@ fn checkpoints(data: &Path) -> Result<()> {
 
 /// `kaoshi log ledger --data DIR`: who used which bank, when, why.
 fn ledger(data: &Path) -> Result<()> {
-    let store = Store::open(data)?;
+    let store = crate::remote::open_store(data)?;
     let log = EventLog::open(store)?;
     println!("seq\ttime\twho\twhat\tbatch\tdetail");
     for e in log.all()?.into_iter().filter(|e| EventKind::LEDGER.contains(&e.kind)) {

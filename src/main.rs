@@ -17,6 +17,7 @@ mod keys;
 mod log;
 mod papers;
 mod progress;
+mod remote;
 mod serve;
 mod staff;
 mod tls;
@@ -63,6 +64,15 @@ enum Command {
     /// HTTPS for the exam LAN: a local certificate authority and server certificate.
     #[command(subcommand)]
     Tls(tls::TlsCommand),
+    /// Sign in to a running server and keep the token for `--server` commands.
+    Login {
+        /// The server, e.g. https://192.168.10.2:8443.
+        #[arg(long)]
+        server: String,
+        /// User name (default: KAOSHI_USER); the password comes from KAOSHI_PASSWORD or standard input.
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 /// Runs the command line; prints a one-line `error: …` and fails on error.
@@ -84,6 +94,7 @@ fn main() -> ExitCode {
         Command::Grade(a) => grade::run(a),
         Command::Assemble(a) => assemble::run(a),
         Command::Tls(c) => tls::run(c),
+        Command::Login { server, user } => remote::login(&server, user.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,6 @@
 use crate::keys::{KeyArgs, Secret};
 use anyhow::{anyhow, Context, Result};
 use kaoshi_exam::clock::SystemClock;
-use kaoshi_exam::store::Store;
 use kaoshi_exam::Exam;
 use kaoshi_http::gate::Caps;
 use kaoshi_http::serve::Options;
@@ -61,7 +60,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         _ => None,
     };
     let caps = Caps::for_descriptors(raise_descriptor_limit());
-    let mut store = Store::open(&data)?;
+    let mut store = crate::remote::open_store(&data)?;
     let clock = Arc::new(SystemClock::new());
     let demo_key = if demo { Some(crate::demo::ensure(&data, &store, clock.as_ref())?) } else { None };
     let secret: Option<Secret> = match demo_key {
@@ -87,6 +86,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let local = listener.local_addr()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         println!("kaoshi serving on {scheme}://{local}");
+        // A command given `--data` for this directory is told where the server is.
+        let server_file = data.join(crate::remote::SERVER_FILE);
+        let url = serde_json::json!({"url": format!("{scheme}://{local}"), "pid": std::process::id()});
+        if let Err(e) = crate::durable_file::write_atomic(&server_file, url.to_string().as_bytes()) {
+            eprintln!("warning: cannot write {}: {e}", server_file.display());
+        }
         if tls.is_none() && !local.ip().is_loopback() {
             println!(
                 "warning: plain HTTP on {local}: answers and passwords cross the exam LAN unencrypted; \
@@ -110,6 +115,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
             Ok(None) => {}
             Err(e) => eprintln!("cannot take a checkpoint at stop: {e}"),
         }
+        let _ = std::fs::remove_file(&server_file);
         let (barriers, acknowledged) = store.commit_counts();
         println!(
             "stopped: {barriers} durability barriers (sled flush + fdatasync) acknowledged {acknowledged} commits ({:.1} per barrier)",

@@ -8,7 +8,6 @@ use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::Actor;
 use kaoshi_exam::log::EventLog;
 use kaoshi_exam::staff::{new_staff, Role};
-use kaoshi_exam::store::Store;
 use std::path::PathBuf;
 
 /// `kaoshi staff …`.
@@ -28,6 +27,9 @@ pub struct UserArgs {
     /// Data directory.
     #[arg(long, default_value = "./data")]
     data: PathBuf,
+    /// A running server instead of the data directory.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
     /// Login name.
     #[arg(long)]
     user: String,
@@ -39,6 +41,9 @@ pub struct AddArgs {
     /// Data directory.
     #[arg(long, default_value = "./data")]
     data: PathBuf,
+    /// A running server instead of the data directory.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
     /// Login name.
     #[arg(long)]
     user: String,
@@ -57,6 +62,9 @@ pub struct AddArgs {
     /// A batch the person works on (repeatable); none: every batch.
     #[arg(long = "batch", value_name = "ID")]
     batches: Vec<String>,
+    /// A room a proctor watches and acts in (repeatable); none: every room.
+    #[arg(long = "room", value_name = "ROOM")]
+    rooms: Vec<String>,
 }
 
 /// Runs `kaoshi staff …`.
@@ -73,9 +81,19 @@ fn add(a: AddArgs) -> Result<()> {
     let role = Role::from_name(&a.role)?;
     let password =
         std::env::var(&a.password_env).map_err(|_| anyhow!("environment variable {} is not set", a.password_env))?;
+    if let Some(server) = &a.server {
+        let body = serde_json::json!({
+            "user": a.user, "role": a.role, "password": password, "organisation": a.organisation,
+            "relations": a.relations, "batches": a.batches, "rooms": a.rooms,
+        });
+        crate::remote::Remote::connect(server)?.post("/api/admin/staff", &body)?;
+        println!("added {role} {}", a.user);
+        return Ok(());
+    }
     let mut staff = new_staff(&a.user, role, &password, a.organisation.as_deref(), &a.relations)?;
     staff.batches = a.batches.clone();
-    let store = Store::open(&a.data)?;
+    staff.rooms = a.rooms.clone();
+    let store = crate::remote::open_store(&a.data)?;
     for b in &a.batches {
         if store.batch(b)?.is_none() {
             return Err(anyhow!("--batch {b}: no such batch in {}", a.data.display()));
@@ -90,7 +108,14 @@ fn add(a: AddArgs) -> Result<()> {
 
 /// `kaoshi staff disable|enable --data DIR --user U`.
 fn set_disabled(a: UserArgs, disabled: bool) -> Result<()> {
-    let store = Store::open(&a.data)?;
+    if let Some(server) = &a.server {
+        let action = if disabled { "disable" } else { "enable" };
+        crate::remote::Remote::connect(server)?
+            .post(&format!("/api/admin/staff/{}/{action}", a.user), &serde_json::json!({}))?;
+        println!("{action}d {}", a.user);
+        return Ok(());
+    }
+    let store = crate::remote::open_store(&a.data)?;
     let log = EventLog::open(store.clone())?;
     kaoshi_exam::admin::set_staff_disabled(&store, &log, SystemClock::new().now_ms(), &Actor::Cli, &a.user, disabled)?;
     store.flush()?;

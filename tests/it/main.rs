@@ -20,6 +20,7 @@ mod marking;
 mod minimal;
 mod qti_player;
 mod readme;
+mod remote;
 mod roster;
 mod serve;
 #[path = "../support/server.rs"]

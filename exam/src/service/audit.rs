@@ -25,8 +25,8 @@ pub struct LogCheck {
 
 impl Exam {
     /// Re-walks the chain and checks every checkpoint of the witness file
-    /// against it.
-    pub fn verify_log(&self) -> Result<LogCheck> {
+    /// against it, and `head` (a hash held outside) if given.
+    pub fn verify_log(&self, head: Option<&str>) -> Result<LogCheck> {
         let chain = self.store.events_raw()?;
         let witness = self.witness_path().map(|p| p.display().to_string());
         let mut check =
@@ -39,13 +39,22 @@ impl Exam {
                 return Ok(check);
             }
         }
-        let Some(path) = self.witness_path() else { return Ok(check) };
-        let text = std::fs::read_to_string(path).unwrap_or_default();
         let hashes: std::collections::HashMap<u64, String> = chain
             .iter()
             .filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok())
             .map(|e| (e.seq, e.hash))
             .collect();
+        if let Some(h) = head.map(str::trim).filter(|h| !h.is_empty()) {
+            if !hashes.values().any(|v| v == h) {
+                check.intact = false;
+                check.problem = Some(format!(
+                    "the chain does not contain the checkpoint {h}: the history it vouched for was rewritten"
+                ));
+                return Ok(check);
+            }
+        }
+        let Some(path) = self.witness_path() else { return Ok(check) };
+        let text = std::fs::read_to_string(path).unwrap_or_default();
         match crate::witness::Witness::read(&text) {
             Err(e) => (check.intact, check.problem) = (false, Some(format!("{}: {e}", path.display()))),
             Ok(list) => {

@@ -8,9 +8,20 @@ use axum::Json;
 use kaoshi_exam::events::{Checkpoint, Event};
 use kaoshi_exam::service::LogCheck;
 
-/// `GET /api/audit/log/verify`: the chain re-walked and the witness checked against it.
-pub async fn verify(State(exam): State<AppState>, _: Staff<Auditors>) -> ApiResult<Json<LogCheck>> {
-    Ok(Json(exam.verify_log()?))
+/// `?head=HASH` of a verification.
+#[derive(serde::Deserialize)]
+pub struct VerifyQuery {
+    head: Option<String>,
+}
+
+/// `GET /api/audit/log/verify[?head=HASH]`: the chain re-walked, the
+/// witness and an outside head checked against it.
+pub async fn verify(
+    State(exam): State<AppState>,
+    _: Staff<Auditors>,
+    axum::extract::Query(q): axum::extract::Query<VerifyQuery>,
+) -> ApiResult<Json<LogCheck>> {
+    Ok(Json(exam.verify_log(q.head.as_deref())?))
 }
 
 /// `POST /api/audit/log/head`: takes a checkpoint of the head (also into the witness) and returns it.
