@@ -47,6 +47,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/seat", get(web::seat_page))
         .route("/proctor", get(web::proctor_page))
         .route("/marking", get(web::marking_page))
+        .route("/admin", get(web::admin_page))
         .route("/assets/{name}", get(web::asset))
         .route("/api/seat/login", post(seat::login))
         .route("/api/seat/status", get(seat::status))

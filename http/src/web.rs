@@ -26,6 +26,11 @@ pub async fn marking_page() -> Html<&'static str> {
     Html(include_str!("web/marking.html"))
 }
 
+/// `GET /admin`: the organisation console.
+pub async fn admin_page() -> Html<&'static str> {
+    Html(include_str!("web/admin.html"))
+}
+
 /// Every asset: name, content type, body.
 const ASSETS: &[(&str, &str, &str)] = &[
     ("index.css", "text/css; charset=utf-8", include_str!("web/index.css")),
@@ -35,6 +40,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("proctor.js", "text/javascript; charset=utf-8", include_str!("web/proctor.js")),
     ("marking.css", "text/css; charset=utf-8", include_str!("web/marking.css")),
     ("marking.js", "text/javascript; charset=utf-8", include_str!("web/marking.js")),
+    ("admin.css", "text/css; charset=utf-8", include_str!("web/admin.css")),
+    ("admin.js", "text/javascript; charset=utf-8", include_str!("web/admin.js")),
 ];
 
 /// `GET /assets/{name}`: a page's script or style sheet.

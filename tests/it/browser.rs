@@ -54,10 +54,20 @@ pub(super) fn start_driver() -> Driver {
 }
 
 pub(super) async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    browser_with(port, profile, json!({})).await
+}
+
+/// A browser that saves downloads into `dir` without asking.
+pub(super) async fn browser_downloading(port: u16, profile: &std::path::Path, dir: &std::path::Path) -> Client {
+    let prefs = json!({"download.default_directory": dir.display().to_string(), "download.prompt_for_download": false});
+    browser_with(port, profile, prefs).await
+}
+
+async fn browser_with(port: u16, profile: &std::path::Path, prefs: Value) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({"binary": "/usr/bin/chromium", "args": [
+        json!({"binary": "/usr/bin/chromium", "prefs": prefs, "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1366,900",
             format!("--user-data-dir={}", profile.display()), "--lang=zh-CN",

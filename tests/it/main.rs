@@ -6,6 +6,7 @@ mod architecture;
 mod at_rest;
 mod audit;
 mod browser;
+mod browser_console;
 mod browser_outage;
 mod cli;
 mod corrupt;
