@@ -67,6 +67,7 @@ codes! {
     BatchExists = "batch.exists": "a batch with this id exists",
     BatchBusy = "batch.busy": "a batch cannot be closed while a candidate who started has not handed in",
     BatchClosed = "batch.closed": "the batch is closed: nothing more happens at its seats",
+    RosterLocked = "roster.locked": "the roster changes only before the start, and only for a candidate who has not logged in",
     TicketInUse = "batch.ticket_in_use": "a roster ticket is already used by another batch in this data directory",
     NotInRoom = "auth.not_in_room": "a proctor acted on or watched a room they are not assigned to",
     SeatNotFound = "seat.not_found": "no such seat (ticket) in the batch",

@@ -68,6 +68,8 @@ pub enum EventKind {
     RoomRecord,
     /// A batch closed: every seat handed in or absent.
     BatchClose,
+    /// A roster changed before the start: a late candidate, a correction, a withdrawal.
+    RosterChange,
 }
 
 impl EventKind {
@@ -107,6 +109,7 @@ impl EventKind {
             EventKind::StaffDisable => "staff_disable",
             EventKind::RoomRecord => "room_record",
             EventKind::BatchClose => "batch_close",
+            EventKind::RosterChange => "roster_change",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod org_key;
 pub mod results;
 pub mod room_record;
+pub mod roster_file;
 pub mod seat;
 pub mod service;
 pub mod signing;

@@ -37,6 +37,7 @@ pub fn router_for(app: AppState) -> Router {
     let uploads = Router::new()
         .route("/api/admin/banks", get(admin::banks).post(admin::upload_bank))
         .route("/api/admin/batches", get(admin::batches).post(admin::create_batch))
+        .route("/api/admin/roster", post(admin::roster_file))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -76,6 +77,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/admin/batches/{id}/archive", get(results::archive))
         .route("/api/admin/batches/{id}/certificate-uploads", post(bureau::uploaded))
         .route("/api/admin/batches/{id}/close", post(admin::close_batch))
+        .route("/api/admin/batches/{id}/roster", post(admin::change_roster))
         .route("/api/admin/staff", get(admin::staff).post(admin::save_staff))
         .route("/api/admin/staff/{user}/{action}", post(admin::staff_switch))
         .route("/api/admin/occupations", post(bureau::register))

@@ -15,6 +15,7 @@ mod marking;
 mod organisation;
 mod proctor;
 mod results;
+mod roster;
 mod staffing;
 
 pub use audit::LogCheck;
@@ -24,4 +25,5 @@ pub use marking::{LeaderList, Next, Task, Waiting, LEASE_MS};
 pub use organisation::{BankInfo, BatchRequest, BatchSummary};
 pub use proctor::{Head, RoomSheet};
 pub use results::ExportFile;
+pub use roster::RosterChange;
 pub use staffing::{StaffRequest, StaffView};

@@ -281,6 +281,11 @@ impl Store {
         }
     }
 
+    /// Removes a seat (a withdrawal before the start).
+    pub fn remove_seat(&self, batch: &str, ticket: &str) -> Result<()> {
+        self.remove(&self.trees.seats, &keys::seat(batch, ticket))
+    }
+
     /// Every paper of a batch, by index.
     pub fn papers(&self, batch: &str) -> Result<Vec<Paper>> {
         Ok(self.scan(&self.trees.papers, "papers", &keys::batch_prefix(batch))?.into_iter().map(|(_, p)| p).collect())

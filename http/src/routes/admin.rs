@@ -6,8 +6,9 @@ use crate::error::{ApiResult, AppError, Body};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
+use kaoshi_exam::batch::RosterLine;
 use kaoshi_exam::error::{Code, Kind, Refusal};
-use kaoshi_exam::service::{BankInfo, BatchRequest, BatchSummary, StaffRequest, StaffView};
+use kaoshi_exam::service::{BankInfo, BatchRequest, BatchSummary, RosterChange, StaffRequest, StaffView};
 use kaoshi_exam::staff::Role;
 use serde::{Deserialize, Serialize};
 
@@ -159,4 +160,78 @@ pub async fn staff_switch(
         other => return Err(Refusal::not_found(Code::UnknownAction, format!("没有“{other}”这项操作")).into()),
     };
     Ok(Json(exam.staff_disabled(&user, disabled, &who.user).await?))
+}
+
+/// `POST /api/admin/roster` with a roster file (CSV or XLSX) as the body:
+/// its roster.csv text, checked, for `POST /api/admin/batches`.
+pub async fn roster_file(
+    State(exam): State<AppState>,
+    _: Staff<Admins>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let text = kaoshi_exam::roster_file::roster_text(&body)?;
+    let lines = exam.parse_roster(&text)?.len();
+    Ok(Json(serde_json::json!({"roster_csv": text, "lines": lines})))
+}
+
+/// A roster line in a change.
+#[derive(Deserialize)]
+pub struct LineBody {
+    ticket: String,
+    id_number: String,
+    name: String,
+    #[serde(default)]
+    organisation: String,
+    room: String,
+    seat: String,
+    id_type: Option<String>,
+}
+
+/// `POST /api/admin/batches/{id}/roster` body.
+#[derive(Deserialize)]
+pub struct RosterBody {
+    /// `add`, `correct` or `withdraw`.
+    action: String,
+    #[serde(default)]
+    reason: String,
+    line: Option<LineBody>,
+    ticket: Option<String>,
+}
+
+/// `POST /api/admin/batches/{id}/roster`: a late candidate, a correction or
+/// a withdrawal before the start, logged with its reason.
+pub async fn change_roster(
+    State(exam): State<AppState>,
+    who: Staff<Admins>,
+    Path(id): Path<String>,
+    Body(body): Body<RosterBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let line = || -> Result<RosterLine, AppError> {
+        let l = body.line.as_ref().ok_or_else(|| invalid("请提供考生信息（line）".into()))?;
+        Ok(RosterLine {
+            ticket: l.ticket.trim().to_string(),
+            id_number: l.id_number.trim().to_string(),
+            name: l.name.trim().to_string(),
+            organisation: l.organisation.trim().to_string(),
+            room: l.room.trim().to_string(),
+            seat: l.seat.trim().to_string(),
+            id_type: l.id_type.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "居民身份证".into()),
+        })
+    };
+    let change = match body.action.as_str() {
+        "add" => RosterChange::Add(line()?),
+        "correct" => RosterChange::Correct(line()?),
+        "withdraw" => RosterChange::Withdraw(
+            body.ticket
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| invalid("请提供准考证号（ticket）".into()))?,
+        ),
+        other => return Err(Refusal::not_found(Code::UnknownAction, format!("没有“{other}”这项名单操作")).into()),
+    };
+    let seat = exam.change_roster(&id, change, &body.reason, &who.user).await?;
+    Ok(Json(serde_json::json!({
+        "changed": true,
+        "seat": seat.map(|s| serde_json::json!({"ticket": s.ticket, "name": s.name, "room": s.room, "seat": s.seat})),
+    })))
 }

@@ -180,3 +180,105 @@ async fn staff_are_managed_rooms_scope_proctors_and_a_closed_batch_leaves_memory
     assert!(ledger.as_array().expect("ledger").iter().any(|e| e["kind"] == "batch_create"));
     assert_eq!(room.call("GET", "/api/audit/ledger", Some(&p), None).await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_roster_changes_before_the_start_with_a_reason_and_a_workbook_roster_is_read() {
+    let room = Room::new(3, 600);
+    let ad = room.staff("ad").await;
+    let path = "/api/admin/batches/b/roster";
+    let line = |ticket: &str, i: u32, seat: &str| json!({"ticket": ticket, "id_number": example_resident_id(i), "name": format!("补报考生{i}"), "organisation": "单位9", "room": "第1考场", "seat": seat});
+    let (code, body) =
+        room.call("POST", path, Some(&ad), Some(json!({"action": "add", "line": line("T0100", 100, "50")}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("action.reason_required")));
+    let (code, body) = room
+        .call(
+            "POST",
+            path,
+            Some(&ad),
+            Some(json!({"action": "add", "reason": "补报", "line": line("T0100", 100, "01")})),
+        )
+        .await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("action.seat_taken")), "{body}");
+    let (code, body) = room
+        .call(
+            "POST",
+            path,
+            Some(&ad),
+            Some(json!({"action": "add", "reason": "补报", "line": line("T0001", 100, "50")})),
+        )
+        .await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("batch.ticket_in_use")), "{body}");
+    let (code, body) = room
+        .call(
+            "POST",
+            path,
+            Some(&ad),
+            Some(json!({"action": "add", "reason": "补报名，经审核", "line": line("T0100", 100, "50")})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let (code, body) = room.call("POST", path, Some(&ad), Some(json!({"action": "correct", "reason": "姓名录错", "line": {"ticket": "T0001", "id_number": example_resident_id(1), "name": "更正姓名", "room": "第1考场", "seat": "02"}}))).await;
+    assert_eq!((code, body["seat"]["name"].as_str()), (StatusCode::OK, Some("更正姓名")), "{body}");
+    let (code, _) = room
+        .call("POST", path, Some(&ad), Some(json!({"action": "withdraw", "reason": "考生申请撤销", "ticket": "T0002"})))
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    // A candidate who logged in is not corrected.
+    room.seat_login(0).await;
+    let (code, body) =
+        room.call("POST", path, Some(&ad), Some(json!({"action": "withdraw", "reason": "x", "ticket": "T0000"}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("roster.locked")));
+
+    let (_, batches) = room.call("GET", "/api/admin/batches", Some(&ad), None).await;
+    assert_eq!(batches[0]["candidates"], 3, "one added, one withdrawn: {batches}");
+    // At the start the roster is fixed; the late candidate sits with a paper of their own.
+    room.clock.set(T0);
+    let (code, body) =
+        room.call("POST", path, Some(&ad), Some(json!({"action": "withdraw", "reason": "x", "ticket": "T0001"}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("roster.locked")));
+    let p = room.staff("p1").await;
+    let (token, paper) = room.sit(&p, 100).await;
+    assert!(!token.is_empty() && paper["items"].as_array().is_some_and(|i| !i.is_empty()));
+    let login = json!({"ticket": "T0002", "id_number": example_resident_id(2)});
+    assert_eq!(room.call("POST", "/api/seat/login", None, Some(login)).await.0, StatusCode::BAD_REQUEST, "withdrawn");
+    let events = room.exam.store().events_raw().expect("events");
+    let changes = events
+        .iter()
+        .filter_map(|(_, raw)| serde_json::from_slice::<kaoshi_exam::events::Event>(raw).ok())
+        .filter(|e| e.kind == kaoshi_exam::events::EventKind::RosterChange)
+        .map(|e| {
+            (
+                e.detail["action"].as_str().unwrap_or("").to_string(),
+                e.detail["reason"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_eq!(changes[0], ("add".to_string(), "补报名，经审核".to_string()));
+
+    // A roster kept as a workbook.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["ticket", "id_number", "name", "organisation", "room", "seat"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    for r in 1..=2u32 {
+        let row = [
+            format!("X{r:04}"),
+            example_resident_id(300 + r),
+            format!("表格考生{r}"),
+            "单位".into(),
+            "第3考场".into(),
+            format!("{r:02}"),
+        ];
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r, c as u16, v).expect("cell");
+        }
+    }
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let (code, body) = room.upload("/api/admin/roster", &ad, bytes).await;
+    assert_eq!((code, body["lines"].as_u64()), (StatusCode::OK, Some(2)), "{body}");
+    assert!(body["roster_csv"].as_str().is_some_and(|t| t.contains("X0002") && t.contains("表格考生2")));
+    let (code, body) = room.upload("/api/admin/roster", &ad, "ticket,name\nA,b\n".as_bytes().to_vec()).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{body}");
+}

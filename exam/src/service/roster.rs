@@ -1,0 +1,158 @@
+//! Roster changes before the start, each logged with a reason: a late
+//! candidate gets the next paper of the batch's sequence, a correction
+//! changes a candidate's details (not the ticket), a withdrawal removes the
+//! candidate. Nothing changes once the batch has started or for a candidate
+//! who has logged in.
+
+use super::core::Exam;
+use crate::batch::{new_seat, LoadedBatch, RosterLine};
+use crate::error::{Code, ExamError, Refusal, Result};
+use crate::events::{Actor, EventKind};
+use crate::seat::{SeatRecord, Status};
+use kaoshi_engine::assemble::Assembler;
+use serde_json::json;
+
+/// A change to a batch's roster.
+#[derive(Debug, Clone)]
+pub enum RosterChange {
+    /// A late candidate.
+    Add(RosterLine),
+    /// New details for the candidate with this line's ticket.
+    Correct(RosterLine),
+    /// The candidate with this ticket leaves the batch.
+    Withdraw(String),
+}
+
+fn locked(message: impl Into<String>) -> ExamError {
+    Refusal::conflict(Code::RosterLocked, message).into()
+}
+
+impl Exam {
+    /// One roster line checked as a roster file's line is.
+    pub fn roster_line(&self, line: &RosterLine) -> Result<RosterLine> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let record =
+            [&line.ticket, &line.id_number, &line.name, &line.organisation, &line.room, &line.seat, &line.id_type];
+        let header = crate::batch::ROSTER_COLUMNS;
+        w.write_record(header).and_then(|()| w.write_record(record)).map_err(|e| ExamError::Internal(e.to_string()))?;
+        let text = String::from_utf8(w.into_inner().map_err(|e| ExamError::Internal(e.to_string()))?)
+            .map_err(|e| ExamError::Internal(e.to_string()))?;
+        let mut lines = self.parse_roster(&text)?;
+        lines.pop().ok_or_else(|| ExamError::Internal("a roster line vanished".into()))
+    }
+
+    /// Changes a batch's roster before its start; returns the seat added or
+    /// corrected (none for a withdrawal).
+    pub async fn change_roster(
+        &self,
+        id: &str,
+        change: RosterChange,
+        reason: &str,
+        user: &str,
+    ) -> Result<Option<SeatRecord>> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Refusal::invalid(Code::ReasonRequired, "修改考生名单需要填写原因").into());
+        }
+        let loaded = self.batch(id)?;
+        let b = &loaded.batch;
+        if b.closed.is_some() || self.now() >= b.start {
+            return Err(locked(format!("批次 {id} 已开考，考生名单不能再修改")));
+        }
+        let seats = self.store.seats(id)?;
+        let untouched = |s: &SeatRecord| s.status == Status::NotLoggedIn && !s.started;
+        let place_taken = |line: &RosterLine, except: &str| {
+            seats.iter().find(|s| s.ticket != except && s.room == line.room && s.seat == line.seat).map(|s| {
+                Refusal::conflict(
+                    Code::SeatTaken,
+                    format!("{} {}号座位已安排给 {}（{}）", line.room, line.seat, s.name, s.ticket),
+                )
+            })
+        };
+        let actor = Actor::Staff(user.to_string());
+        let (detail, ticket, seat, papers) = match change {
+            RosterChange::Add(line) => {
+                let line = self.roster_line(&line)?;
+                for other in self.store.batches()? {
+                    if self.store.seat(&other.id, &line.ticket)?.is_some() {
+                        return Err(Refusal::conflict(
+                            Code::TicketInUse,
+                            format!("准考证号 {} 已在批次 {} 中使用", line.ticket, other.id),
+                        )
+                        .into());
+                    }
+                }
+                if let Some(r) = place_taken(&line, &line.ticket) {
+                    return Err(r.into());
+                }
+                let index = loaded.papers.len() as u64;
+                let paper = Assembler::new(&loaded.source.bank, &b.spec, b.seed)
+                    .and_then(|a| a.paper(index))
+                    .map_err(|e| ExamError::Internal(format!("batch {id}: paper {index}: {e}")))?;
+                self.store.put_paper(id, &paper)?;
+                let seat = new_seat(&line, index, b.duration_seconds * 1000);
+                let mut papers = loaded.papers.clone();
+                papers.push(paper);
+                (
+                    json!({"action": "add", "name": line.name, "room": line.room, "seat": line.seat, "paper": index}),
+                    line.ticket,
+                    Some(seat),
+                    Some(papers),
+                )
+            }
+            RosterChange::Correct(line) => {
+                let line = self.roster_line(&line)?;
+                let old = seats.iter().find(|s| s.ticket == line.ticket).ok_or_else(|| {
+                    ExamError::from(Refusal::not_found(
+                        Code::SeatNotFound,
+                        format!("批次 {id} 中没有准考证号 {}", line.ticket),
+                    ))
+                })?;
+                if !untouched(old) {
+                    return Err(locked(format!("考生 {}（{}）已登录，信息不能再修改", old.name, old.ticket)));
+                }
+                if let Some(r) = place_taken(&line, &line.ticket) {
+                    return Err(r.into());
+                }
+                let mut seat = old.clone();
+                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number});
+                (seat.name, seat.organisation, seat.room, seat.seat) =
+                    (line.name, line.organisation, line.room, line.seat);
+                (seat.id_number, seat.id_type) = (line.id_number, line.id_type);
+                let after = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type});
+                (json!({"action": "correct", "before": before, "after": after}), seat.ticket.clone(), Some(seat), None)
+            }
+            RosterChange::Withdraw(ticket) => {
+                let old = seats.iter().find(|s| s.ticket == ticket).ok_or_else(|| {
+                    ExamError::from(Refusal::not_found(
+                        Code::SeatNotFound,
+                        format!("批次 {id} 中没有准考证号 {ticket}"),
+                    ))
+                })?;
+                if !untouched(old) {
+                    return Err(locked(format!("考生 {}（{}）已登录，不能撤销", old.name, old.ticket)));
+                }
+                self.store.remove_seat(id, &ticket)?;
+                (
+                    json!({"action": "withdraw", "name": old.name, "room": old.room, "seat": old.seat}),
+                    ticket,
+                    None,
+                    None,
+                )
+            }
+        };
+        if let Some(seat) = &seat {
+            self.store.put_seat(id, seat)?;
+        }
+        let mut batch = b.clone();
+        batch.candidates = self.store.seats(id)?.len();
+        self.store.put_batch(&batch)?;
+        let mut detail = detail;
+        detail["reason"] = json!(reason);
+        self.event(&actor, EventKind::RosterChange, Some(id), Some(&ticket), detail)?;
+        let papers = papers.unwrap_or_else(|| loaded.papers.clone());
+        self.open_batch(LoadedBatch { batch, source: loaded.source.clone(), papers });
+        self.commit().await?;
+        Ok(seat)
+    }
+}
