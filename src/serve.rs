@@ -70,9 +70,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         store.start_committer();
-        let unlock = secret.as_ref().map(Secret::unlock);
-        let mut exam = Exam::load(store, clock, unlock.as_ref())?.with_witness(witness);
-        drop(unlock);
+        let mut exam = Exam::load(store, clock, secret.as_ref().map(Secret::unlock).as_ref())?.with_witness(witness);
         if let Some(secret) = secret {
             // Banks uploaded while the server runs open with it.
             exam = exam.with_key(secret);

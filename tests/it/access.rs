@@ -24,9 +24,19 @@ fn every_endpoint_as_every_role() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     let (people, key) = quick_batch(tmp.path(), &data, 3, 3600);
-    for (user, role) in [("mk", "marker"), ("ld", "leader"), ("au", "auditor"), ("ad", "admin")] {
+    for (user, role) in
+        [("mk", "marker"), ("ld", "leader"), ("au", "auditor"), ("ad", "admin"), ("cp", "chief_proctor")]
+    {
         add_staff(&data, user, role, "access-pass-1", None);
     }
+    // A proctor of room B only (every candidate of the batch sits in room A).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+        .args(["staff", "add", "--data", data.to_str().expect("p"), "--user", "rb", "--role", "proctor"])
+        .args(["--password-env", "RB_PW", "--batch", "quick", "--room", "B"])
+        .env("RB_PW", "access-pass-1")
+        .output()
+        .expect("staff add");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // A staff session that expired yesterday.
     let expired = "ab".repeat(32);
     {
@@ -55,12 +65,16 @@ fn every_endpoint_as_every_role() {
         ("marker", Some(staff_login(&b, "mk", "access-pass-1"))),
         ("leader", Some(staff_login(&b, "ld", "access-pass-1"))),
         ("auditor", Some(staff_login(&b, "au", "access-pass-1"))),
+        ("chief", Some(staff_login(&b, "cp", "access-pass-1"))),
+        ("room_proctor", Some(staff_login(&b, "rb", "access-pass-1"))),
         ("admin", Some(staff_login(&b, "ad", "access-pass-1"))),
         ("none", None),
         ("expired", Some(expired)),
     ];
     let other = &people[1].0;
-    let staff_all: &[&str] = &["proctor", "marker", "leader", "auditor", "admin"];
+    let staff_all: &[&str] = &["proctor", "marker", "leader", "auditor", "admin", "chief", "room_proctor"];
+    let watchers: &[&str] = &["proctor", "admin", "chief", "auditor", "room_proctor"];
+    let acting: &[&str] = &["proctor", "admin", "chief"];
     // (method, path, body, roles allowed)
     let matrix: Vec<(&str, String, Option<Value>, &[&str])> = vec![
         ("GET", "/api/seat/status".into(), None, &["candidate"]),
@@ -68,19 +82,21 @@ fn every_endpoint_as_every_role() {
         ("GET", "/api/seat/answers".into(), None, &["candidate"]),
         ("PUT", "/api/seat/answers/0".into(), Some(json!({"response": "T", "seq": 1})), &["candidate"]),
         ("GET", "/api/proctor/batches".into(), None, staff_all),
-        ("GET", "/api/proctor/batches/quick/seats".into(), None, &["proctor", "admin"]),
-        ("GET", "/api/proctor/batches/quick/stream".into(), None, &["proctor", "admin"]),
+        ("GET", "/api/proctor/batches/quick/seats".into(), None, watchers),
+        ("GET", "/api/proctor/batches/quick/stream".into(), None, watchers),
+        ("POST", "/api/proctor/batches/quick/stream-ticket".into(), Some(json!({})), watchers),
+        ("POST", "/api/proctor/batches/quick/room-record".into(), Some(json!({"room": "A"})), acting),
         (
             "POST",
             format!("/api/proctor/batches/quick/seats/{other}/violation"),
             Some(json!({"reason": "检查"})),
-            &["proctor", "admin"],
+            acting,
         ),
         (
             "POST",
             format!("/api/proctor/batches/quick/seats/{other}/extend"),
             Some(json!({"minutes": 1, "reason": "检查"})),
-            &["proctor", "admin"],
+            acting,
         ),
         ("GET", "/api/marking/batches/quick/next".into(), None, &["marker", "leader", "admin"]),
         (
@@ -121,6 +137,31 @@ fn every_endpoint_as_every_role() {
             &["admin"],
         ),
         ("GET", "/api/audit/metrics".into(), None, &["auditor", "admin"]),
+        ("GET", "/api/admin/banks".into(), None, &["admin"]),
+        ("POST", "/api/admin/banks".into(), Some(json!({"not": "a bank"})), &["admin"]),
+        ("GET", "/api/admin/batches".into(), None, &["admin"]),
+        ("POST", "/api/admin/batches".into(), Some(json!({"name": "x"})), &["admin"]),
+        ("POST", "/api/admin/roster".into(), Some(json!({"x": 1})), &["admin"]),
+        (
+            "POST",
+            "/api/admin/batches/quick/roster".into(),
+            Some(json!({"action": "withdraw", "ticket": "nobody", "reason": "x"})),
+            &["admin"],
+        ),
+        ("GET", "/api/admin/staff".into(), None, &["admin"]),
+        (
+            "POST",
+            "/api/admin/staff".into(),
+            Some(json!({"user": "zz", "role": "marker", "password": "access-pass-9"})),
+            &["admin"],
+        ),
+        ("POST", "/api/admin/staff/zz/disable".into(), None, &["admin"]),
+        ("GET", "/api/audit/log/verify".into(), None, &["auditor", "admin"]),
+        ("POST", "/api/audit/log/head".into(), None, &["auditor", "admin"]),
+        ("GET", "/api/audit/log/checkpoints".into(), None, &["auditor", "admin"]),
+        ("GET", "/api/audit/ledger".into(), None, &["auditor", "admin"]),
+        // Last: it closes the batch.
+        ("POST", "/api/admin/batches/quick/close".into(), None, &["admin"]),
     ];
     let mut failures = Vec::new();
     for (method, path, body, allowed) in &matrix {

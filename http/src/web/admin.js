@@ -75,9 +75,11 @@ async function loadBatches() {
     if (!b.closed) button(bar, "关闭批次", () => closeBatch(b));
   });
   if (!batches.length) empty(t, "还没有批次。");
-  const sel = $("rBatch"), was = sel.value; sel.innerHTML = "";
-  batches.forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.id + "）"; sel.appendChild(o); });
-  if (batches.some((b) => b.id === was)) sel.value = was;
+  [$("rBatch"), $("rBatchEdit")].forEach((sel) => {
+    const was = sel.value; sel.innerHTML = "";
+    batches.filter((b) => sel.id === "rBatch" || !b.closed).forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.id + "）"; sel.appendChild(o); });
+    if (batches.some((b) => b.id === was)) sel.value = was;
+  });
 }
 async function closeBatch(b) {
   if (!confirm("关闭批次 " + b.name + "？关闭后考位不能再操作，题库和试卷从内存释放（阅卷和成绩仍可进行）。")) return;
@@ -87,16 +89,29 @@ async function closeBatch(b) {
 $("batchForm").onsubmit = async (ev) => {
   ev.preventDefault(); say("正在创建批次（组卷中）……");
   const roster = $("bRoster").files[0], spec = $("bSpec").files[0], minutes = parseInt($("bMinutes").value, 10);
-  const body = {
-    name: $("bName").value.trim(), id: $("bId").value.trim() || null, bank_hash: $("bBank").value,
-    start: $("bStart").value + ":00+08:00", seed: parseInt($("bSeed").value, 10),
-    duration_seconds: minutes > 0 ? minutes * 60 : null, roster_csv: roster ? await roster.text() : "",
-    spec_toml: spec ? await spec.text() : null,
-  };
   try {
+    // A workbook is turned into roster.csv text (and checked) by the server first.
+    const rosterCsv = !roster ? "" : /\.xlsx$/i.test(roster.name)
+      ? (await (await api("POST", "/api/admin/roster", await roster.arrayBuffer(), true)).json()).roster_csv
+      : await roster.text();
+    const body = {
+      name: $("bName").value.trim(), id: $("bId").value.trim() || null, bank_hash: $("bBank").value,
+      start: $("bStart").value + ":00+08:00", seed: parseInt($("bSeed").value, 10),
+      duration_seconds: minutes > 0 ? minutes * 60 : null, roster_csv: rosterCsv,
+      spec_toml: spec ? await spec.text() : null,
+    };
     const b = await json("POST", "/api/admin/batches", body);
     say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），考生现在即可登录。"); $("batchForm").reset(); loadBatches();
   } catch (e) { say("创建失败：" + e.message, true); }
+};
+
+$("rosterForm").onsubmit = async (ev) => {
+  ev.preventDefault();
+  const id = $("rBatchEdit").value, action = $("rAction").value;
+  const body = { action, reason: $("rReason").value.trim(), ticket: $("rTicket").value.trim() };
+  if (action !== "withdraw") body.line = { ticket: body.ticket, id_number: $("rId").value.trim(), name: $("rName").value.trim(), organisation: $("rOrg").value.trim(), room: $("rRoom").value.trim(), seat: $("rSeat").value.trim() };
+  try { await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/roster", body); say("名单已修改（" + $("rAction").selectedOptions[0].textContent + " " + body.ticket + "），已记入日志。"); $("rosterForm").reset(); loadBatches(); }
+  catch (e) { say("名单修改失败：" + e.message, true); }
 };
 
 // Banks.
@@ -168,6 +183,11 @@ document.querySelectorAll("#downloads button").forEach((b) => {
     } catch (e) { say("下载失败：" + e.message, true); }
   };
 });
+$("uploadForm").onsubmit = async (ev) => {
+  ev.preventDefault(); const id = $("rBatch").value;
+  try { const r = await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/certificate-uploads", { count: parseInt($("uCount").value, 10), reference: $("uRef").value.trim() }); say("已记录证书数据上报，本批次累计 " + r.uploaded + " 人。"); $("uploadForm").reset(); }
+  catch (e) { say("记录失败：" + e.message, true); }
+};
 $("appealForm").onsubmit = async (ev) => {
   ev.preventDefault(); const id = $("rBatch").value;
   try { const r = await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/appeals", { ticket: $("aTicket").value.trim(), reason: $("aReason").value.trim() }); say("已登记复核申请，" + r.rechecks + " 道主观题送复核。"); $("appealForm").reset(); loadTotals(); }
@@ -176,6 +196,10 @@ $("appealForm").onsubmit = async (ev) => {
 
 // Audit.
 async function loadAudit() {
+  const m = await json("GET", "/api/audit/metrics");
+  const pct = (x) => x == null ? "—" : (x * 100).toFixed(1) + "%";
+  $("metricsOut").textContent = "备案职业 " + m.registered.length + "，已开考 " + m.examined.length + "（开考率 " + pct(m.exam_open_rate) + "）；已发证 " + m.certificates_issued + "，已上报 " + m.certificates_uploaded + "（上报率 " + pct(m.upload_ratio) + "）"
+    + (m.pass_rates.length ? "；合格率：" + m.pass_rates.map((p) => p.occupation + p.level + "级 " + pct(p.pass_rate) + (p.flag ? "（" + p.flag + "）" : "")).join("，") : "");
   const cps = await json("GET", "/api/audit/log/checkpoints");
   const t = $("checkpointTable"), body = t.tBodies[0]; body.innerHTML = "";
   cps.slice(-20).reverse().forEach((c) => { const tr = body.insertRow(); cells(tr, [c.seq, c.hash, when(c.at)]); tr.cells[1].className = "hash"; });
@@ -185,6 +209,11 @@ async function loadAudit() {
   const KIND = { bank_open: "打开题库", batch_create: "创建批次", export: "导出", publish: "公布成绩" };
   ledger.slice().reverse().forEach((e) => cells(lb.insertRow(), [e.seq, when(e.at), e.actor, KIND[e.kind] || e.kind, e.batch || "", e.detail.reason || e.detail.file || ""]));
 }
+$("occupationForm").onsubmit = async (ev) => {
+  ev.preventDefault();
+  try { await json("POST", "/api/admin/occupations", { code: $("oCode").value.trim(), name: $("oName").value.trim(), level: $("oLevel").value.trim() }); say("已登记备案职业。"); $("occupationForm").reset(); loadAudit(); }
+  catch (e) { say("登记失败：" + e.message, true); }
+};
 $("verifyBtn").onclick = async () => {
   try {
     const c = await json("GET", "/api/audit/log/verify");

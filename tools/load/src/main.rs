@@ -61,6 +61,9 @@ struct Args {
     /// Proctor event streams (three per staff session) open during autosave.
     #[arg(long, default_value_t = 0)]
     streams: usize,
+    /// A second batch of this many candidates created through the API 5 s into autosave.
+    #[arg(long, default_value_t = 0)]
+    create_batch: usize,
 }
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
@@ -212,6 +215,7 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
     )?;
     let now = SystemClock::new().now_ms();
     add_staff(&store, &log, now, &Actor::Cli, &new_staff("load", Role::Proctor, "load-password", None, &[])?)?;
+    add_staff(&store, &log, now, &Actor::Cli, &new_staff("load-admin", Role::Admin, "load-password", None, &[])?)?;
     store.flush()?;
     Ok(key_path)
 }
@@ -472,6 +476,46 @@ impl Attacks {
                 ("slowloris", made, closed)
             }));
         }
+        if args.create_batch > 0 {
+            let (client, base, n) = (client.clone(), base.to_string(), args.create_batch);
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let failed = ("batch create", 0, 1);
+                let body = json!({"user": "load-admin", "password": "load-password"});
+                let Ok((200, login, _)) =
+                    call(&client, "POST", &format!("{base}/api/staff/login"), None, Some(body)).await
+                else {
+                    return failed;
+                };
+                let token = login["token"].as_str().unwrap_or_default().to_string();
+                let Ok((200, banks, _)) =
+                    call(&client, "GET", &format!("{base}/api/admin/banks"), Some(&token), None).await
+                else {
+                    return failed;
+                };
+                let mut roster = String::from("ticket,id_number,name,organisation,room,seat\n");
+                for i in 0..n {
+                    let id = kaoshi_exam::identity::example_resident_id(500_000 + i as u32);
+                    roster.push_str(&format!("B{i:06},{id},考生{i},单位,B{:02},{:03}\n", i / 100 + 1, i % 100 + 1));
+                }
+                let body = json!({"id": "second", "name": "second batch", "bank_hash": banks[0]["bank_hash"],
+                    "start": "2026-01-01T09:00:00+08:00", "seed": 3, "roster_csv": roster});
+                let began = Instant::now();
+                let done = call(&client, "POST", &format!("{base}/api/admin/batches"), Some(&token), Some(body)).await;
+                let ms = began.elapsed().as_millis() as usize;
+                match done {
+                    Ok((200, created, _)) => ("batch create", created["candidates"].as_u64().unwrap_or(0) as usize, ms),
+                    Ok((code, body, _)) => {
+                        eprintln!("batch create refused: {code} {body}");
+                        failed
+                    }
+                    Err(e) => {
+                        eprintln!("batch create failed: {e}");
+                        failed
+                    }
+                }
+            }));
+        }
         for _ in 0..args.login_storm {
             let (stop, client, base) = (stop.clone(), client.clone(), base.to_string());
             tasks.push(tokio::spawn(async move {
@@ -537,6 +581,8 @@ impl Attacks {
             match kind {
                 "slowloris" => println!("slowloris: {a} half-open connections made, {b} closed by the server"),
                 "staff logins" => println!("login storm: {a} staff logins, {b} refused or failed"),
+                "batch create" if a > 0 => println!("batch created through the API: {a} candidates in {b} ms"),
+                "batch create" => println!("batch create through the API failed"),
                 _ => println!("{kind}: {a} received, {b} streams refused"),
             }
         }
