@@ -40,12 +40,18 @@ pub enum LogCommand {
         /// Data directory.
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// A running server instead of the data directory.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
     },
     /// The bank-use ledger: who opened or exported which bank, when, why.
     Ledger {
         /// Data directory.
         #[arg(long, default_value = "./data")]
         data: PathBuf,
+        /// A running server instead of the data directory.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
     },
 }
 
@@ -60,8 +66,21 @@ pub fn run(cmd: LogCommand) -> Result<()> {
             Ok(())
         }
         LogCommand::Head { data, .. } => head(&data),
-        LogCommand::Checkpoints { data } => checkpoints(&data),
-        LogCommand::Ledger { data } => ledger(&data),
+        LogCommand::Checkpoints { server: Some(server), .. } => {
+            let list = crate::remote::Remote::connect(&server)?.get("/api/audit/log/checkpoints")?;
+            for c in list.as_array().into_iter().flatten() {
+                println!("{c}");
+            }
+            Ok(())
+        }
+        LogCommand::Checkpoints { data, .. } => checkpoints(&data),
+        LogCommand::Ledger { server: Some(server), .. } => {
+            let list = crate::remote::Remote::connect(&server)?.get("/api/audit/ledger")?;
+            let events: Vec<Event> = serde_json::from_value(list)?;
+            print_ledger(events);
+            Ok(())
+        }
+        LogCommand::Ledger { data, .. } => ledger(&data),
     }
 }
 
@@ -157,10 +176,14 @@ fn checkpoints(data: &Path) -> Result<()> {
 fn ledger(data: &Path) -> Result<()> {
     let store = crate::remote::open_store(data)?;
     let log = EventLog::open(store)?;
+    print_ledger(log.all()?.into_iter().filter(|e| EventKind::LEDGER.contains(&e.kind)).collect());
+    Ok(())
+}
+
+fn print_ledger(events: Vec<Event>) {
     println!("seq\ttime\twho\twhat\tbatch\tdetail");
-    for e in log.all()?.into_iter().filter(|e| EventKind::LEDGER.contains(&e.kind)) {
+    for e in events {
         let time = chrono::DateTime::from_timestamp_millis(e.at).map(|t| t.to_rfc3339()).unwrap_or_default();
         println!("{}\t{time}\t{}\t{}\t{}\t{}", e.seq, e.actor, e.kind, e.batch.unwrap_or_default(), e.detail);
     }
-    Ok(())
 }

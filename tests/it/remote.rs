@@ -107,6 +107,10 @@ fn organisation_commands_go_through_a_running_server() {
     assert!(ok && out.contains("event log intact") && out.contains("is on the chain"), "{out}");
     let (ok, out) = kaoshi(&["log", "verify", "--server", &url, "--head", &"ab".repeat(32)], &with_token);
     assert!(!ok && out.contains("rewritten"), "{out}");
+    let (ok, out) = kaoshi(&["log", "ledger", "--server", &url], &with_token);
+    assert!(ok && out.contains("batch_create") && out.contains("pm"), "{out}");
+    let (ok, out) = kaoshi(&["log", "checkpoints", "--server", &url], &with_token);
+    assert!(ok && out.contains(&head), "{out}");
     let archive = tmp.path().join("quick.kar");
     let (ok, out) =
         kaoshi(&["archive", "export", "--server", &url, "--batch", "quick", "-o", p(&archive)], &with_token);
