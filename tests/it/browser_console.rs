@@ -6,7 +6,7 @@
 
 use super::browser::{browser, browser_downloading, browser_or_skip, click, shot, start_driver, type_into, until};
 use super::serve::{act, call, demo, start_exam, Server};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,16 +19,7 @@ async fn an_admin_runs_the_afternoon_batch_from_the_console_while_the_morning_si
     let server = Server::start(&data, &["--demo"]);
     let base = server.base.clone();
     let d = demo(&data);
-    let demo_json: Value =
-        serde_json::from_str(&std::fs::read_to_string(data.join("demo.json")).expect("demo.json")).expect("json");
-    let admin_pw = demo_json["staff"]
-        .as_array()
-        .expect("staff")
-        .iter()
-        .find(|s| s["role"] == "admin")
-        .and_then(|s| s["password"].as_str())
-        .expect("admin")
-        .to_string();
+    let admin_pw = d.admin.clone();
     let proctor = super::serve::staff_login(&base, "proctor", &d.proctor);
 
     // The morning: a demo candidate is answering.

@@ -96,6 +96,7 @@ pub fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -
 pub struct Demo {
     pub candidates: Vec<(String, String)>,
     pub proctor: String,
+    pub admin: String,
 }
 
 pub fn demo(data: &Path) -> Demo {
@@ -107,15 +108,17 @@ pub fn demo(data: &Path) -> Demo {
         .iter()
         .map(|c| (c["ticket"].as_str().expect("t").to_string(), c["id_number"].as_str().expect("i").to_string()))
         .collect();
-    let proctor = d["staff"]
-        .as_array()
-        .expect("staff")
-        .iter()
-        .find(|s| s["role"] == "proctor")
-        .and_then(|s| s["password"].as_str())
-        .expect("proctor")
-        .to_string();
-    Demo { candidates, proctor }
+    let password = |role: &str| {
+        d["staff"]
+            .as_array()
+            .expect("staff")
+            .iter()
+            .find(|s| s["role"] == role)
+            .and_then(|s| s["password"].as_str())
+            .unwrap_or_else(|| panic!("no {role} in demo.json"))
+            .to_string()
+    };
+    Demo { candidates, proctor: password("proctor"), admin: password("admin") }
 }
 
 pub fn staff_login(base: &str, user: &str, password: &str) -> String {

@@ -204,6 +204,13 @@ impl Exam {
             )
             .into());
         }
+        // A candidate still waiting at a seat (never started) is logged out.
+        for mut seat in seats.iter().filter(|s| s.session.is_some()).cloned() {
+            if let Some(hash) = seat.session.take() {
+                self.store.remove_session(&hash)?;
+            }
+            self.store.put_seat(id, &seat)?;
+        }
         let mut batch = loaded.batch.clone();
         batch.closed = Some(self.now());
         self.store.put_batch(&batch)?;

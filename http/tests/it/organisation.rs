@@ -158,8 +158,11 @@ async fn staff_are_managed_rooms_scope_proctors_and_a_closed_batch_leaves_memory
     assert_eq!(room.call("POST", "/api/seat/submit", Some(&token), None).await.0, StatusCode::OK);
     let (_, summary) = room.call("GET", "/api/admin/batches", Some(&ad), None).await;
     assert_eq!((summary[0]["submitted"].as_u64(), summary[0]["statuses"]["submitted"].as_u64()), (Some(1), Some(1)));
+    let waiting = room.seat_login(1).await;
     let (code, _) = room.call("POST", "/api/admin/batches/b/close", Some(&ad), None).await;
     assert_eq!(code, StatusCode::OK);
+    let (code, _) = room.call("GET", "/api/seat/status", Some(&waiting), None).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED, "a candidate still waiting is logged out at the close");
     assert!(room.exam.batches().is_empty(), "the closed batch's bank and papers left memory");
     let (_, summary) = room.call("GET", "/api/admin/batches", Some(&ad), None).await;
     assert!(summary[0]["closed"].is_i64(), "{summary}");
