@@ -47,7 +47,7 @@ pub struct AddArgs {
     /// Login name.
     #[arg(long)]
     user: String,
-    /// admin, proctor, marker, leader or auditor.
+    /// admin, proctor, chief_proctor, marker, leader or auditor.
     #[arg(long)]
     role: String,
     /// Environment variable holding the password.

@@ -149,6 +149,7 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut tickets = HashSet::new();
+    let mut people = HashSet::new();
     let mut places = HashSet::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
@@ -172,14 +173,14 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
         };
         let mut bad = |what: String| problems.push(format!("{file} 第 {line} 行：{what}"));
         for (name, value) in [
-            ("ticket", &r.ticket),
-            ("id_number", &r.id_number),
-            ("name", &r.name),
-            ("room", &r.room),
-            ("seat", &r.seat),
+            ("准考证号（ticket）", &r.ticket),
+            ("身份证件号码（id_number）", &r.id_number),
+            ("姓名（name）", &r.name),
+            ("考场（room）", &r.room),
+            ("座位号（seat）", &r.seat),
         ] {
             if value.is_empty() {
-                bad(format!("`{name}` 不能为空"));
+                bad(format!("{name}不能为空"));
             }
         }
         if r.ticket.contains('/') {
@@ -192,6 +193,9 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
         }
         if !r.ticket.is_empty() && !tickets.insert(r.ticket.clone()) {
             bad(format!("准考证号 {} 重复", r.ticket));
+        }
+        if !r.id_number.is_empty() && !people.insert(r.id_number.clone()) {
+            bad(format!("身份证件号码 {} 重复：同一考生只能有一个准考证号", r.id_number));
         }
         if !places.insert((r.room.clone(), r.seat.clone())) {
             bad(format!("{} {}号座位被安排了两次", r.room, r.seat));

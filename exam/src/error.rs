@@ -62,6 +62,7 @@ codes! {
     LoginTooMany = "login.too_many": "too many failed logins: this ticket or user from this address (locked 30 s, doubling to 15 min), or this address altogether (200 in 10 min)",
     LoginDisabled = "login.disabled": "the staff account is disabled",
     LoginHandedIn = "login.handed_in": "the paper was handed in: the seat cannot log in again",
+    LoginPublished = "login.published": "results were published: a candidate who never started cannot sit any more",
     BatchNotFound = "batch.not_found": "no such batch",
     BatchInvalid = "batch.invalid": "a batch cannot be created as asked (id, roster, duration, bank, spec)",
     BatchExists = "batch.exists": "a batch with this id exists",

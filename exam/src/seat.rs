@@ -552,7 +552,8 @@ impl SeatRecord {
                 _ => Err(Refusal::forbidden(Code::NotStarted, "该考位的考试尚未开始")),
             },
             Action::ForceSubmit { reason } => {
-                if !matches!(s.status, Status::Answering | Status::Paused) {
+                // A started candidate waiting for identity again (a re-login) can be handed in too.
+                if s.status == Status::Submitted || !s.started {
                     return Err(self.wrong("强制交卷", now));
                 }
                 let reason = required(reason, "强制交卷")?;

@@ -46,6 +46,10 @@ impl Exam {
             return Err(Refusal::invalid(Code::LoginWrong, "准考证号或身份证件号码不正确").into());
         };
         let id = batch.batch.id.clone();
+        if self.store.publication(&id)?.is_some() && !self.seat(&id, ticket)?.started {
+            // Published results count this candidate absent: they stay absent.
+            return Err(Refusal::conflict(Code::LoginPublished, "本批次成绩已公布，未参加考试的考生不能再入场").into());
+        }
         let guard = self.lock_seat(&id, ticket).await;
         let seat = self.seat(&id, ticket)?;
         let (token, hash) = new_token();

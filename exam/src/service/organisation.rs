@@ -63,6 +63,24 @@ pub struct BatchRequest {
     pub roster: Vec<RosterLine>,
 }
 
+/// Why a sealed bank does not open, for the people at the console.
+fn seal_zh(e: &seal::SealError) -> String {
+    use seal::SealError as E;
+    match e {
+        E::WrongKey { sealed_with, given } => {
+            format!("该题库用密钥 {sealed_with} 加密，服务器启动时提供的机构密钥是 {given}")
+        }
+        E::NeedsPassphrase => "该题库用口令加密，服务器启动时提供的是密钥文件".into(),
+        E::NeedsKeyFile => "该题库用密钥文件加密，服务器启动时提供的是口令".into(),
+        E::HeaderTampered | E::BodyTampered => "文件内容校验失败：文件已损坏或被改动".into(),
+        E::NotSealedBank | E::Truncated { .. } | E::TrailingBytes { .. } | E::HeaderDamaged(_) => {
+            "不是完整的 kaoshi 加密题库文件".into()
+        }
+        E::UnsupportedVersion { .. } => "题库文件格式版本过新，请升级 kaoshi".into(),
+        other => format!("题库内容无法解析（{other}）"),
+    }
+}
+
 fn refused(message: impl Into<String>) -> ExamError {
     Refusal::invalid(Code::BatchInvalid, message).into()
 }
@@ -109,12 +127,13 @@ impl Exam {
     /// Stores an uploaded sealed bank once it opens with the organisation's
     /// key (the open is on the ledger); returns it as listed.
     pub async fn upload_bank(self: &Arc<Self>, sealed: Vec<u8>, user: &str) -> Result<BankInfo> {
-        seal::read_header(&sealed).map_err(|e| refused(format!("上传的文件不是加密题库（.kbank）：{e}")))?;
+        seal::read_header(&sealed).map_err(|_| refused("上传的文件不是 kaoshi 加密题库（.kbank），或文件已损坏"))?;
         self.org_key()?;
         let exam = self.clone();
         let (hash, bank_id) = tokio::task::spawn_blocking(move || -> Result<(String, String)> {
             let key = exam.org_key()?;
-            let source = seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{e}")))?;
+            let source =
+                seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{}", seal_zh(&e))))?;
             let hash = BankHash::of(&source.bank).to_hex();
             exam.store.put_sealed_bank(&hash, &sealed)?;
             Ok((hash, source.bank.meta.id.clone()))
@@ -149,7 +168,8 @@ impl Exam {
         let actor = Actor::Staff(user.to_string());
         let loaded = tokio::task::spawn_blocking(move || -> Result<LoadedBatch> {
             let key = exam.org_key()?;
-            let source = seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{e}")))?;
+            let source =
+                seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{}", seal_zh(&e))))?;
             let spec = match &req.spec_toml {
                 Some(text) => kaoshi_engine::bank::parse_spec_file(text)
                     .map_err(|e| refused(format!("试卷规格（paper.toml）有误：{e}")))?,

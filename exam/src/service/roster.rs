@@ -37,7 +37,11 @@ impl Exam {
         w.write_record(header).and_then(|()| w.write_record(record)).map_err(|e| ExamError::Internal(e.to_string()))?;
         let text = String::from_utf8(w.into_inner().map_err(|e| ExamError::Internal(e.to_string()))?)
             .map_err(|e| ExamError::Internal(e.to_string()))?;
-        let mut lines = self.parse_roster(&text)?;
+        let today = chrono::DateTime::from_timestamp_millis(self.now()).unwrap_or_default().date_naive();
+        // Named as the form's fields, not as a file's line.
+        let mut lines = crate::batch::parse_roster(&text, "", today).map_err(|e| {
+            ExamError::from(Refusal::invalid(Code::BatchInvalid, e.to_string().replace(" 第 2 行：", "")))
+        })?;
         lines.pop().ok_or_else(|| ExamError::Internal("a roster line vanished".into()))
     }
 
@@ -84,6 +88,13 @@ impl Exam {
                 }
                 if let Some(r) = place_taken(&line, &line.ticket) {
                     return Err(r.into());
+                }
+                if let Some(s) = seats.iter().find(|s| s.id_number == line.id_number) {
+                    return Err(Refusal::conflict(
+                        Code::TicketInUse,
+                        format!("该身份证件号码已用于本批次考生 {}（{}）", s.name, s.ticket),
+                    )
+                    .into());
                 }
                 let index = loaded.papers.len() as u64;
                 let paper = Assembler::new(&loaded.source.bank, &b.spec, b.seed)

@@ -86,6 +86,12 @@ impl Exam {
             }
         }
         let old = self.store.staff(&user)?;
+        if old.as_ref().is_some_and(|o| o.role == Role::Admin) && req.role != Role::Admin {
+            if user == by {
+                return Err(refused("不能更改自己的管理员角色（请由另一位管理员操作）"));
+            }
+            self.keep_an_admin(&user)?;
+        }
         let password_hash = match (req.password.as_deref().filter(|p| !p.is_empty()), &old) {
             (Some(p), _) => {
                 if p.chars().count() < 8 {
@@ -120,11 +126,28 @@ impl Exam {
         Ok(StaffView::from(&staff))
     }
 
+    /// Refuses a change that would leave no enabled admin besides `user`.
+    fn keep_an_admin(&self, user: &str) -> Result<()> {
+        let others = self
+            .store
+            .all_staff()?
+            .into_iter()
+            .filter(|s| s.user != user && s.role == Role::Admin && !s.disabled)
+            .count();
+        if others == 0 {
+            return Err(refused("这是唯一可用的管理员账号，不能更改其角色或停用"));
+        }
+        Ok(())
+    }
+
     /// Disables or enables an account; its sessions end. An admin cannot
-    /// disable their own account (someone must be able to enable it again).
+    /// disable their own account, nor the last enabled admin.
     pub async fn staff_disabled(&self, user: &str, disabled: bool, by: &str) -> Result<StaffView> {
         if disabled && user == by {
             return Err(refused("不能停用自己的账号"));
+        }
+        if disabled && self.store.staff(user)?.is_some_and(|s| s.role == Role::Admin) {
+            self.keep_an_admin(user)?;
         }
         set_staff_disabled(&self.store, &self.log, self.now(), &Actor::Staff(by.to_string()), user, disabled)?;
         self.commit().await?;

@@ -307,6 +307,9 @@ pub async fn action(
         let (batch, seat) = (exam.batch(&id)?, exam.seat(&id, &ticket)?);
         return Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&ticket))));
     }
+    if let Some(room) = body.room.as_deref().filter(|_| name == "move") {
+        who.in_room(room.trim())?;
+    }
     let action = action_of(&name, body)?;
     let (batch, seat) = exam.seat_action(&id, &ticket, action, &who.user).await?;
     Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&seat.ticket))))

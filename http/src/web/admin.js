@@ -15,6 +15,7 @@ async function api(method, path, body, raw) {
   return res;
 }
 const json = async (method, path, body) => (await api(method, path, body)).json();
+const who = (actor) => actor.startsWith("staff:") ? actor.slice(6) : ({ system: "系统", timer: "系统计时", cli: "命令行", demo: "演示数据" }[actor] || actor);
 const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
 function say(text, bad) { const m = $("msg"); m.textContent = text; m.className = bad ? "bad" : ""; }
 function cells(tr, values) { values.forEach((v) => { tr.insertCell().textContent = v == null ? "" : String(v); }); }
@@ -50,14 +51,15 @@ const TABS = ["batches", "banks", "staff", "results", "audit"];
 function show(name) {
   TABS.forEach((t) => { const on = t === name; $("tab-" + t).setAttribute("aria-selected", on); $("tab-" + t).tabIndex = on ? 0 : -1; $("panel-" + t).classList.toggle("hidden", !on); });
   say("");
+  if (name) $("msg").scrollIntoView({ block: "nearest" });
   const load = { batches: loadBatches, banks: loadBanks, staff: loadStaff, results: loadTotals, audit: loadAudit }[name];
   load().catch((e) => say(e.message, true));
 }
 TABS.forEach((t, i) => {
   $("tab-" + t).onclick = () => show(t);
   $("tab-" + t).onkeydown = (ev) => {
-    const step = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0; if (!step) return;
-    const next = TABS[(i + step + TABS.length) % TABS.length]; show(next); $("tab-" + next).focus();
+    const at = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 }[ev.key]; if (at === undefined) return;
+    ev.preventDefault(); const next = TABS[(at + TABS.length) % TABS.length]; show(next); $("tab-" + next).focus();
   };
 });
 
@@ -77,7 +79,8 @@ async function loadBatches() {
   if (!batches.length) empty(t, "还没有批次。");
   [$("rBatch"), $("rBatchEdit")].forEach((sel) => {
     const was = sel.value; sel.innerHTML = "";
-    batches.filter((b) => sel.id === "rBatch" || !b.closed).forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.id + "）"; sel.appendChild(o); });
+    // Rosters change only before the start.
+    batches.filter((b) => sel.id === "rBatch" || (!b.closed && b.start > Date.now())).forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.id + "）"; sel.appendChild(o); });
     if (batches.some((b) => b.id === was)) sel.value = was;
   });
 }
@@ -109,8 +112,14 @@ $("rosterForm").onsubmit = async (ev) => {
   ev.preventDefault();
   const id = $("rBatchEdit").value, action = $("rAction").value;
   const body = { action, reason: $("rReason").value.trim(), ticket: $("rTicket").value.trim() };
-  if (action !== "withdraw") body.line = { ticket: body.ticket, id_number: $("rId").value.trim(), name: $("rName").value.trim(), organisation: $("rOrg").value.trim(), room: $("rRoom").value.trim(), seat: $("rSeat").value.trim() };
-  try { await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/roster", body); say("名单已修改（" + $("rAction").selectedOptions[0].textContent + " " + body.ticket + "），已记入日志。"); $("rosterForm").reset(); loadBatches(); }
+  if (action !== "withdraw") body.line = { ticket: body.ticket, id_number: $("rId").value.trim(), name: $("rName").value.trim(), organisation: $("rOrg").value.trim(), room: $("rRoom").value.trim(), seat: $("rSeat").value.trim(), id_type: $("rType").value };
+  try {
+    await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/roster", body);
+    say("名单已修改（批次 " + id + "：" + $("rAction").selectedOptions[0].textContent + " " + body.ticket + "），已记入日志。");
+    // The batch and the action stay: the next change is likely to the same batch.
+    ["rTicket", "rId", "rName", "rOrg", "rRoom", "rSeat", "rReason"].forEach((f) => { $(f).value = ""; });
+    loadBatches();
+  }
   catch (e) { say("名单修改失败：" + e.message, true); }
 };
 
@@ -150,7 +159,7 @@ async function loadStaff() {
 $("staffForm").onsubmit = async (ev) => {
   ev.preventDefault();
   const body = { user: $("sUser").value.trim(), role: $("sRole").value, password: $("sPass").value || null, organisation: $("sOrg").value.trim() || null, batches: list($("sBatches").value), rooms: list($("sRooms").value) };
-  try { const s = await json("POST", "/api/admin/staff", body); say("已保存账号 " + s.user + "（" + s.role_name + "），其原有登录已失效。"); $("staffForm").reset(); loadStaff(); }
+  try { const s = await json("POST", "/api/admin/staff", body); say("已保存账号 " + s.user + "（" + s.role_name + "）。该账号如已登录，需要重新登录。"); $("staffForm").reset(); loadStaff(); }
   catch (e) { say("保存失败：" + e.message, true); }
 };
 
@@ -167,7 +176,7 @@ $("rBatch").onchange = () => loadTotals().catch((e) => say(e.message, true));
 $("publishBtn").onclick = async () => {
   const id = $("rBatch").value; if (!id || !confirm("公布批次 " + id + " 的成绩？公布前会再次核算。")) return;
   try { await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/publish"); say("成绩已公布。"); loadTotals(); }
-  catch (e) { say("不能公布：" + e.message, true); }
+  catch (e) { say(e.message, true); }
 };
 document.querySelectorAll("#downloads button").forEach((b) => {
   b.onclick = async () => {
@@ -207,7 +216,8 @@ async function loadAudit() {
   const ledger = await json("GET", "/api/audit/ledger");
   const l = $("ledgerTable"), lb = l.tBodies[0]; lb.innerHTML = "";
   const KIND = { bank_open: "打开题库", batch_create: "创建批次", export: "导出", publish: "公布成绩" };
-  ledger.slice().reverse().forEach((e) => cells(lb.insertRow(), [e.seq, when(e.at), e.actor, KIND[e.kind] || e.kind, e.batch || "", e.detail.reason || e.detail.file || ""]));
+  const WHY = { "serve: deliver papers": "开考：发放试卷", "batch create: assemble papers": "创建批次：组卷", "closed batch reopened: marking and results": "已关闭批次重新打开：阅卷与成绩", "bank upload: stored on the running server": "上传题库" };
+  ledger.slice().reverse().forEach((e) => cells(lb.insertRow(), [e.seq, when(e.at), who(e.actor), KIND[e.kind] || e.kind, e.batch || "", WHY[e.detail.reason] || e.detail.reason || e.detail.file || ""]));
 }
 $("occupationForm").onsubmit = async (ev) => {
   ev.preventDefault();

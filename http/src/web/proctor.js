@@ -77,6 +77,7 @@ function render() {
   const list = Object.values(seats).sort((a, b) => (a.room + a.seat).localeCompare(b.room + b.seat, "zh"));
   const counts = {}; list.forEach((s) => { counts[s.status] = (counts[s.status] || 0) + 1; });
   $("summary").innerHTML = ""; Object.keys(LABEL).forEach((k) => { if (counts[k]) { const p = document.createElement("span"); p.className = "pill s-" + k; p.textContent = LABEL[k] + " " + counts[k]; $("summary").appendChild(p); } });
+  if (!list.length) $("summary").textContent = "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。";
   const grid = $("grid"); const focused = document.activeElement && document.activeElement.dataset.ticket;
   grid.innerHTML = "";
   list.forEach((s) => {

@@ -311,6 +311,10 @@ async fn after_publication_marks_are_refused_unless_an_appeal_reopened_them() {
     }
     let (status, body) = room.call("POST", "/api/admin/batches/b/publish", Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // The candidate counted absent in the published results stays absent.
+    let login = json!({"ticket": "T0002", "id_number": kaoshi_exam::identity::example_resident_id(2)});
+    let (status, body) = room.call("POST", "/api/seat/login", None, Some(login)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("login.published")), "{body}");
     let l1 = room.staff("l1").await;
     let waiting = room.exam.store().markings("b").expect("records");
     let code = waiting[0].code.clone();

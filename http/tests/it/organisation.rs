@@ -124,6 +124,9 @@ async fn staff_are_managed_rooms_scope_proctors_and_a_closed_batch_leaves_memory
         room.call("POST", "/api/proctor/batches/b/room-record", Some(&p2), Some(json!({"room": "第1考场"}))).await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.not_in_room")));
     assert_eq!(room.act(&p2, 2, "violation", json!({"reason": "夹带"})).await.0, StatusCode::OK);
+    // Nor moves anyone into a room that is not theirs.
+    let (code, body) = room.act(&p2, 2, "move", json!({"room": "第1考场", "seat": "30", "reason": "x"})).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.not_in_room")), "{body}");
 
     // An auditor watches read-only.
     let (code, _) = room
@@ -148,6 +151,27 @@ async fn staff_are_managed_rooms_scope_proctors_and_a_closed_batch_leaves_memory
     assert_eq!(room.call("GET", "/api/proctor/batches/b/seats", Some(&p2), None).await.0, StatusCode::UNAUTHORIZED);
     let (code, _) = room.call("POST", "/api/admin/staff/ad/disable", Some(&ad), None).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
+    // The last admin keeps the role: not by their own hand, not by anyone's.
+    let demote = json!({"user": "ad", "role": "proctor"});
+    let (code, body) = room.call("POST", "/api/admin/staff", Some(&ad), Some(demote)).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("staff.invalid")), "{body}");
+    let (code, _) = room
+        .call(
+            "POST",
+            "/api/admin/staff",
+            Some(&ad),
+            Some(json!({"user": "ad2", "role": "admin", "password": "secret-pass-9"})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, login) =
+        room.call("POST", "/api/staff/login", None, Some(json!({"user": "ad2", "password": "secret-pass-9"}))).await;
+    let ad2 = login["token"].as_str().expect("token").to_string();
+    let (code, _) = room.call("POST", "/api/admin/staff/ad2/disable", Some(&ad), None).await;
+    assert_eq!(code, StatusCode::OK, "another admin remains");
+    let (code, body) =
+        room.call("POST", "/api/admin/staff", Some(&ad2), Some(json!({"user": "ad", "role": "proctor"}))).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED, "ad2 was disabled: {body}");
     let (_, list) = room.call("GET", "/api/admin/staff", Some(&ad), None).await;
     assert!(list.as_array().expect("list").iter().any(|s| s["user"] == "p2" && s["disabled"] == true));
 
