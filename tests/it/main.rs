@@ -1,6 +1,7 @@
 //! End-to-end tests of kaoshi: the real binary, the real server on loopback,
 //! real browsers. The engine's and interop's API tests live beside their crates.
 
+mod a11y;
 mod access;
 mod architecture;
 mod at_rest;
