@@ -82,9 +82,14 @@ async fn browser_with(port: u16, profile: &std::path::Path, prefs: Value) -> Cli
         .expect("connect to chromedriver")
 }
 
-/// Polls a JavaScript expression until it is truthy.
+/// Polls a JavaScript expression until it is truthy (20 s at most).
 pub(super) async fn until(c: &Client, what: &str, expr: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    until_within(c, what, expr, Duration::from_secs(20)).await;
+}
+
+/// [`until`] with a deadline of its own (waiting out an exam clock).
+pub(super) async fn until_within(c: &Client, what: &str, expr: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
     loop {
         let v: Value = c.execute(&format!("return !!({expr});"), vec![]).await.expect("execute");
         if v == json!(true) {

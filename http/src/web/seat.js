@@ -1,7 +1,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const views = ["viewLogin", "viewWait", "exam", "viewDone"];
-const show = (v) => views.forEach((x) => $(x).classList.toggle("hidden", x !== v));
+const show = (v) => { views.forEach((x) => $(x).classList.toggle("hidden", x !== v)); $("submitTop").classList.toggle("hidden", v !== "exam"); };
 let token = localStorage.getItem("kaoshi.seat.token");
 let paper = null, cur = 0, seq = 0, listMode = false, status = null;
 let remaining = null, ticker = null, statusTimer = null, pumping = false, retryTimer = null;
@@ -28,9 +28,28 @@ async function api(method, path, body) {
   return data;
 }
 
+// Warnings at 10, 5 and 1 minutes, each shown and announced once; an
+// extension is announced too.
+const WARN = [600, 300, 60];
+let warned = {}, lastClock = null;
+function notice(text) { const n = $("notice"); n.textContent = text; n.classList.remove("hidden"); }
+function warnings() {
+  WARN.forEach((w) => {
+    if (remaining <= w && remaining > 0 && !warned[w]) {
+      warned[w] = true;
+      notice("距离考试结束还有 " + Math.ceil(remaining / 60) + " 分钟，请注意时间并检查答案。");
+    }
+  });
+}
 function setClock(sec) {
   if (sec == null) return;
-  remaining = sec; $("clock").classList.remove("hidden"); renderClock();
+  if (lastClock != null && status === "answering" && sec - lastClock >= 55) {
+    notice("监考员已为您延长考试时间 " + Math.round((sec - lastClock) / 60) + " 分钟。");
+    WARN.forEach((w) => { if (sec > w) delete warned[w]; });
+  }
+  remaining = sec; lastClock = sec; $("clock").classList.remove("hidden"); renderClock();
+  // A clock that starts below a threshold has nothing to warn about it.
+  if (Object.keys(warned).length === 0) WARN.forEach((w) => { if (sec <= w) warned[w] = true; });
 }
 function renderClock() {
   const s = Math.max(0, remaining), m = Math.floor(s / 60);
@@ -40,7 +59,7 @@ function renderClock() {
 function startTicker() {
   if (ticker) return;
   // The clock runs only while the server's does: not while paused or waiting.
-  ticker = setInterval(() => { if (status === "answering" && remaining != null && remaining > 0) { remaining--; renderClock(); if (remaining === 0) refreshStatus(); } }, 1000);
+  ticker = setInterval(() => { if (status === "answering" && remaining != null && remaining > 0) { remaining--; lastClock = remaining; renderClock(); warnings(); if (remaining === 0) refreshStatus(); } }, 1000);
 }
 function saveState(kind, text) { const el = $("saveState"); el.classList.remove("hidden", "pending", "failed"); if (kind) el.classList.add(kind); el.textContent = text; }
 function showSaveState(failure) {
@@ -62,8 +81,8 @@ async function login(ev) {
 async function refreshStatus() {
   try { route(await api("GET", "/api/seat/status")); }
   catch (e) {
-    if (e.code === "auth.seat_ended") handedIn(e.message + "。");
-    else if (e.status === 401) logout();
+    if (e.code === "auth.seat_ended") handedIn(remaining === 0 ? "考试时间到，试卷已自动提交。" : e.message + "。");
+    else if (e.status === 401) logout("本机的登录已失效：准考证号可能已在另一台机器上登录。如需继续答题，请重新登录并等待监考员核验身份；已保存的答案不会丢失。");
     else if (e.status === 0) showSaveState(Object.keys(pending).length ? "服务器正在重启，已保存的答案不会丢失；" + Object.keys(pending).length + " 题待保存" : "服务器正在重启，已保存的答案不会丢失");
   }
 }
@@ -73,12 +92,21 @@ function handedIn(text) {
   const lost = Object.keys(pending).length;
   $("doneText").textContent = text + "请离开考场。" + (lost ? "另有 " + lost + " 题的答案未能在交卷前保存。" : "");
   show("viewDone"); clearInterval(ticker); ticker = null; clearInterval(statusTimer); statusTimer = null;
-  $("clock").classList.add("hidden");
+  $("clock").classList.add("hidden"); $("submitTop").classList.add("hidden"); $("notice").classList.add("hidden"); $("saveState").classList.add("hidden");
+  warned = {}; lastClock = null;
   localStorage.removeItem(pendingKey()); localStorage.removeItem(flagsKey()); localStorage.removeItem("kaoshi.seat.token");
   token = null; paper = null; pending = {}; acked = {};
   $("stem").textContent = ""; $("answerArea").innerHTML = ""; $("list").innerHTML = ""; $("navs").innerHTML = "";
 }
-function logout() { token = null; localStorage.removeItem("kaoshi.seat.token"); paper = null; show("viewLogin"); }
+// Back to the login with nothing of the last candidate on screen and no polling.
+function logout(why) {
+  token = null; localStorage.removeItem("kaoshi.seat.token"); paper = null;
+  clearInterval(ticker); ticker = null; clearInterval(statusTimer); statusTimer = null; warned = {}; lastClock = null;
+  ["clock", "submitTop", "notice", "saveState"].forEach((id) => $(id).classList.add("hidden"));
+  $("who").textContent = ""; $("title").textContent = "kaoshi 理论知识机考";
+  $("ticket").value = ""; $("idnum").value = ""; $("loginErr").textContent = why || "";
+  show("viewLogin");
+}
 
 async function route(st) {
   sessionInfo = st; status = st.status; loadPending();
@@ -93,7 +121,7 @@ async function route(st) {
       if (!paper) await loadPaper(); else { show("exam"); pump(); }
       startTicker(); break;
     case "paused": $("waitText").textContent = "考试已被监考员暂停，计时已停止。请听从监考员安排。"; show("viewWait"); showSaveState(); break;
-    case "submitted": handedIn("试卷已提交（" + st.answered + " 题已作答）。"); break;
+    case "submitted": handedIn((st.remaining_seconds === 0 ? "考试时间到，试卷已自动提交" : "试卷已提交") + "（" + st.answered + " 题已作答）。"); break;
     default: show("viewLogin");
   }
 }
@@ -227,6 +255,8 @@ $("nextBtn").onclick = () => { if (cur < paper.items.length - 1) { cur++; render
 $("flagBtn").onclick = toggleFlag;
 $("modeBtn").onclick = () => { listMode = !listMode; render(); };
 $("submitBtn").onclick = askSubmit;
+$("submitTop").onclick = askSubmit;
+$("nextCandidate").onclick = () => logout();
 $("confirmNo").onclick = () => $("confirm").close();
 $("confirmYes").onclick = doSubmit;
 document.addEventListener("keydown", (e) => {
