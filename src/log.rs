@@ -5,7 +5,7 @@ use clap::Subcommand;
 use kaoshi_exam::clock::{Clock, SystemClock};
 use kaoshi_exam::events::{verify_chain, Event, EventKind};
 use kaoshi_exam::log::EventLog;
-use kaoshi_exam::witness::Witness;
+use kaoshi_exam::witness::{ChainHashes, Witness};
 use std::path::{Path, PathBuf};
 
 /// `kaoshi log …`.
@@ -110,36 +110,15 @@ fn verify(data: &Path, head: Option<&str>, witness: Option<&Path>) -> Result<()>
     let store = crate::remote::open_store(data)?;
     let chain = store.events_raw()?;
     let (seq, hash) = verify_chain(&chain)?;
-    let hashes: std::collections::HashMap<u64, String> = chain
-        .iter()
-        .filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok())
-        .map(|e| (e.seq, e.hash))
-        .collect();
+    let hashes = ChainHashes::of(&chain);
     if let Some(expected) = head {
-        if !hashes.values().any(|h| h == expected) {
-            bail!("the chain does not contain the checkpoint {expected}: the history it vouched for was rewritten");
-        }
+        hashes.holds_head(expected).map_err(|e| anyhow!(e))?;
     }
     let mut witnessed = 0;
     if let Some(file) = witness {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
         let checkpoints = Witness::read(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-        for c in &checkpoints {
-            match hashes.get(&c.seq) {
-                Some(h) if *h == c.hash => witnessed += 1,
-                Some(h) => bail!(
-                    "{}: the witness holds event {} as {}, the chain has {h}: the history was rewritten",
-                    file.display(),
-                    c.seq,
-                    c.hash
-                ),
-                None => bail!(
-                    "{}: the witness holds event {}, the chain ends at {seq}: events were removed",
-                    file.display(),
-                    c.seq
-                ),
-            }
-        }
+        witnessed = hashes.holds_witnessed(&checkpoints).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     }
     println!("event log intact: {seq} records, head {hash}");
     if let Some(h) = head {

@@ -5,7 +5,8 @@
 //!
 //! Each line is a checkpoint as JSON: `{"seq","hash","at"}`.
 
-use crate::events::Checkpoint;
+use crate::events::{Checkpoint, Event};
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,5 +49,54 @@ impl Witness {
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("line {}: not a checkpoint: {e}", n + 1)))
             .collect()
+    }
+}
+
+/// The hashes of a chain's events by number, to check what was held
+/// outside the store against it: an outside head, a witness file.
+pub struct ChainHashes(HashMap<u64, String>);
+
+impl ChainHashes {
+    /// The hashes of the events of a chain given as stored records.
+    pub fn of(chain: &[(u64, Vec<u8>)]) -> ChainHashes {
+        ChainHashes(
+            chain
+                .iter()
+                .filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok())
+                .map(|e| (e.seq, e.hash))
+                .collect(),
+        )
+    }
+
+    /// A head hash held outside must be an event of the chain.
+    pub fn holds_head(&self, head: &str) -> Result<(), String> {
+        if self.0.values().any(|h| h == head) {
+            return Ok(());
+        }
+        Err(format!("the chain does not contain the checkpoint {head}: the history it vouched for was rewritten"))
+    }
+
+    /// Every witnessed checkpoint must be the chain's event of that number;
+    /// returns how many were.
+    pub fn holds_witnessed(&self, checkpoints: &[Checkpoint]) -> Result<usize, String> {
+        let last = self.0.keys().max().copied().unwrap_or(0);
+        for c in checkpoints {
+            match self.0.get(&c.seq) {
+                Some(h) if *h == c.hash => {}
+                Some(h) => {
+                    return Err(format!(
+                        "the witness holds event {} as {}, the chain has {h}: the history was rewritten",
+                        c.seq, c.hash
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "the witness holds event {}, the chain ends at {last}: events were removed",
+                        c.seq
+                    ))
+                }
+            }
+        }
+        Ok(checkpoints.len())
     }
 }

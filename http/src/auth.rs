@@ -123,13 +123,9 @@ impl<R: Roles> Staff<R> {
         Err(Refusal::forbidden(Code::NotInRoom, format!("你没有被安排在{room}监考")).into())
     }
 
-    /// The rooms assigned (empty: every room).
+    /// The rooms watched (empty: every room).
     pub fn rooms(&self) -> &[String] {
-        if self.role == Role::Proctor {
-            &self.session.rooms
-        } else {
-            &[]
-        }
+        self.session.watched_rooms()
     }
 }
 

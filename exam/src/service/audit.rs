@@ -4,6 +4,7 @@
 use super::core::Exam;
 use crate::error::Result;
 use crate::events::{verify_chain, Checkpoint, Event, EventKind};
+use crate::witness::{ChainHashes, Witness};
 use serde::Serialize;
 
 /// What a verification found.
@@ -39,38 +40,19 @@ impl Exam {
                 return Ok(check);
             }
         }
-        let hashes: std::collections::HashMap<u64, String> = chain
-            .iter()
-            .filter_map(|(_, raw)| serde_json::from_slice::<Event>(raw).ok())
-            .map(|e| (e.seq, e.hash))
-            .collect();
+        let hashes = ChainHashes::of(&chain);
         if let Some(h) = head.map(str::trim).filter(|h| !h.is_empty()) {
-            if !hashes.values().any(|v| v == h) {
-                check.intact = false;
-                check.problem = Some(format!(
-                    "the chain does not contain the checkpoint {h}: the history it vouched for was rewritten"
-                ));
+            if let Err(problem) = hashes.holds_head(h) {
+                (check.intact, check.problem) = (false, Some(problem));
                 return Ok(check);
             }
         }
         let Some(path) = self.witness_path() else { return Ok(check) };
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        match crate::witness::Witness::read(&text) {
+        let witnessed = Witness::read(&text).and_then(|list| hashes.holds_witnessed(&list));
+        match witnessed {
+            Ok(n) => check.witnessed = n,
             Err(e) => (check.intact, check.problem) = (false, Some(format!("{}: {e}", path.display()))),
-            Ok(list) => {
-                for c in list {
-                    if hashes.get(&c.seq) == Some(&c.hash) {
-                        check.witnessed += 1;
-                    } else {
-                        check.intact = false;
-                        check.problem = Some(format!(
-                            "the witness holds event {} as {}, the chain does not: the history was rewritten",
-                            c.seq, c.hash
-                        ));
-                        break;
-                    }
-                }
-            }
         }
         Ok(check)
     }

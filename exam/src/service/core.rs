@@ -41,7 +41,18 @@ impl StaffSession {
     /// Whether the staff member watches and acts in `room` (a proctor only
     /// in the rooms assigned, if any).
     pub fn works_in(&self, room: &str) -> bool {
-        self.role != Role::Proctor || self.rooms.is_empty() || self.rooms.iter().any(|r| r == room)
+        let rooms = self.watched_rooms();
+        rooms.is_empty() || rooms.iter().any(|r| r == room)
+    }
+
+    /// The rooms the staff member watches (empty: every room): a proctor's
+    /// assigned rooms; everyone else sees every room.
+    pub fn watched_rooms(&self) -> &[String] {
+        if self.role == Role::Proctor {
+            &self.rooms
+        } else {
+            &[]
+        }
     }
 }
 
@@ -76,6 +87,27 @@ fn hashing_permits() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
+/// A batch put into service: its sealed bank opened in memory (the open on
+/// the ledger with `reason`) and its papers read.
+fn open_bank(
+    store: &Store,
+    log: &EventLog,
+    now: i64,
+    batch: Batch,
+    unlock: &Unlock<'_>,
+    reason: &str,
+) -> Result<LoadedBatch> {
+    let sealed = store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
+    let source = seal::open(&sealed, unlock)
+        .map_err(|e| ExamError::Internal(format!("batch {}: cannot open bank {}: {e}", batch.id, batch.bank_id)))?;
+    let detail = serde_json::json!({"bank": batch.bank_id, "bank_hash": batch.bank_hash, "reason": reason});
+    let event =
+        NewEvent { actor: &Actor::System, kind: EventKind::BankOpen, batch: Some(&batch.id), ticket: None, detail };
+    log.append(now, event)?;
+    let papers: Vec<Paper> = store.papers(&batch.id)?;
+    Ok(LoadedBatch { batch, source, papers })
+}
+
 /// A batch whose bank could not be opened at start.
 fn bank_missing(batch: &Batch) -> ExamError {
     ExamError::Internal(format!("batch {}: its sealed bank is missing from the store", batch.id))
@@ -94,17 +126,12 @@ impl Exam {
         }
         let mut batches = HashMap::new();
         for batch in store.batches()?.into_iter().filter(|b| b.closed.is_none()) {
-            let sealed = store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
             let unlock = unlock.ok_or_else(|| {
                 ExamError::Internal(format!(
                     "batch {} needs the key {} of bank {}: give --key-file or --passphrase-env",
                     batch.id, batch.key_id, batch.bank_id
                 ))
             })?;
-            let source = seal::open(&sealed, unlock).map_err(|e| {
-                ExamError::Internal(format!("batch {}: cannot open bank {}: {e}", batch.id, batch.bank_id))
-            })?;
-            let papers: Vec<Paper> = store.papers(&batch.id)?;
             let mut batch = batch;
             if batch.code_secret.is_none() {
                 // A batch from before keyed codes: it gets its secret now; codes already issued stay.
@@ -116,17 +143,8 @@ impl Exam {
                     store.put_code(&batch.id, &r.code, &r.ticket, r.pos)?;
                 }
             }
-            log.append(
-                clock.now_ms(),
-                NewEvent {
-                    actor: &Actor::System,
-                    kind: EventKind::BankOpen,
-                    batch: Some(&batch.id),
-                    ticket: None,
-                    detail: serde_json::json!({"bank": batch.bank_id, "bank_hash": batch.bank_hash, "reason": "serve: deliver papers"}),
-                },
-            )?;
-            batches.insert(batch.id.clone(), Arc::new(LoadedBatch { batch, source, papers }));
+            let loaded = open_bank(&store, &log, clock.now_ms(), batch, unlock, "serve: deliver papers")?;
+            batches.insert(loaded.batch.id.clone(), Arc::new(loaded));
         }
         Ok(Exam {
             store,
@@ -247,13 +265,8 @@ impl Exam {
         let key = self.key.as_ref().ok_or_else(|| {
             ExamError::Internal(format!("batch {id} is closed and the server has no key to reopen its bank"))
         })?;
-        let sealed = self.store.sealed_bank(&batch.bank_hash)?.ok_or_else(|| bank_missing(&batch))?;
-        let source = seal::open(&sealed, &key.unlock())
-            .map_err(|e| ExamError::Internal(format!("batch {id}: cannot reopen bank {}: {e}", batch.bank_id)))?;
-        let detail = serde_json::json!({"bank": batch.bank_id, "bank_hash": batch.bank_hash, "reason": "closed batch reopened: marking and results"});
-        self.event(&Actor::System, EventKind::BankOpen, Some(id), None, detail)?;
-        let papers = self.store.papers(id)?;
-        let loaded = Arc::new(LoadedBatch { batch, source, papers });
+        let reason = "closed batch reopened: marking and results";
+        let loaded = Arc::new(open_bank(&self.store, &self.log, self.now(), batch, &key.unlock(), reason)?);
         let mut cache = self.reopened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cache.push_back(loaded.clone());
         while cache.len() > REOPENED {

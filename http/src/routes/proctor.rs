@@ -206,7 +206,7 @@ pub async fn stream(
         if !who.works_on(&batch) {
             return Err(Refusal::forbidden(Code::NotOnBatch, format!("你没有被安排参与批次 {batch} 的工作")).into());
         }
-        Ok(if who.role == Role::Proctor { who.rooms } else { Vec::new() })
+        Ok(who.watched_rooms().to_vec())
     };
     let rooms = allowed(&app, &token)?;
     app.batch(&id)?;
