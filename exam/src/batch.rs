@@ -245,6 +245,8 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         offline_ms: 0,
         device: None,
         approved_device: None,
+        flagged: Vec::new(),
+        rules_acknowledged: None,
         offline_credited_ms: 0,
     }
 }

@@ -70,6 +70,8 @@ pub enum EventKind {
     BatchClose,
     /// A roster changed before the start: a late candidate, a correction, a withdrawal.
     RosterChange,
+    /// A candidate acknowledged the exam rules (考生须知) before the paper opened.
+    RulesAcknowledged,
 }
 
 impl EventKind {
@@ -110,6 +112,7 @@ impl EventKind {
             EventKind::RoomRecord => "room_record",
             EventKind::BatchClose => "batch_close",
             EventKind::RosterChange => "roster_change",
+            EventKind::RulesAcknowledged => "rules_acknowledged",
         }
     }
 }

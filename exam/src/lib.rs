@@ -23,6 +23,7 @@ pub mod org_key;
 pub mod results;
 pub mod room_record;
 pub mod roster_file;
+pub mod rules;
 pub mod seat;
 pub mod service;
 pub mod signing;

@@ -89,6 +89,13 @@ pub struct SeatRecord {
     /// another device is flagged on the approval card.
     #[serde(default)]
     pub approved_device: Option<Device>,
+    /// Positions the candidate flagged for review (标记), ascending: kept
+    /// with the answers so a login on another machine keeps them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flagged: Vec<u32>,
+    /// When the candidate acknowledged the exam rules (Unix ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_acknowledged: Option<i64>,
 }
 
 /// Where a login came from, as the server saw it.
@@ -198,6 +205,18 @@ pub enum Action {
     },
     /// Time is up.
     Expire,
+    /// The candidate flags a position for review, or clears its flag.
+    Flag {
+        /// Position on the paper (the caller checks it is on the paper).
+        pos: u32,
+        /// Flagged after.
+        on: bool,
+    },
+    /// The candidate acknowledges the exam rules (考生须知), whose version is named.
+    AcknowledgeRules {
+        /// The version of the rules shown.
+        version: String,
+    },
     /// After a server outage: charge up to the last sign of life, then pause.
     Recover {
         /// Last sign of life (Unix ms).
@@ -392,7 +411,13 @@ impl SeatRecord {
         let mut s = self.clone();
         let from_seat = matches!(
             action,
-            Action::Login { .. } | Action::Heartbeat | Action::Open { .. } | Action::Save { .. } | Action::HandIn
+            Action::Login { .. }
+                | Action::Heartbeat
+                | Action::Open { .. }
+                | Action::Save { .. }
+                | Action::HandIn
+                | Action::Flag { .. }
+                | Action::AcknowledgeRules { .. }
         );
         let gap = if from_seat { s.seen(now) } else { None };
         let mut change = self.apply_to(s, action, now)?;
@@ -565,6 +590,29 @@ impl SeatRecord {
                 }
                 Ok(s.hand_in(now, "考试时间到，自动交卷".into()))
             }
+            Action::Flag { pos, on } => {
+                if !matches!(s.status, Status::Answering | Status::Paused) {
+                    return Err(s.accepts_saves().err().unwrap_or_else(|| self.wrong("标记", now)));
+                }
+                match (s.flagged.binary_search(pos), on) {
+                    (Err(at), true) => s.flagged.insert(at, *pos),
+                    (Ok(at), false) => {
+                        s.flagged.remove(at);
+                    }
+                    _ => {}
+                }
+                Ok(Change::of(s))
+            }
+            Action::AcknowledgeRules { version } => {
+                if matches!(s.status, Status::NotLoggedIn | Status::Submitted) {
+                    return Err(self.wrong("确认考生须知", now));
+                }
+                if s.rules_acknowledged.is_some() {
+                    return Ok(Change::of(s));
+                }
+                s.rules_acknowledged = Some(now);
+                Ok(Change::of(s).logged(EventKind::RulesAcknowledged, json!({"rules": version})))
+            }
             Action::Recover { last_alive } => {
                 let Some(since) = s.running_since.take() else { return Ok(Change::of(s)) };
                 let charged_until = (*last_alive).max(s.last_seen);
@@ -610,6 +658,8 @@ mod tests {
             offline_credited_ms: 0,
             device: None,
             approved_device: None,
+            flagged: Vec::new(),
+            rules_acknowledged: None,
         }
     }
 
@@ -782,5 +832,38 @@ mod tests {
         let s = ok(&s, Action::Recover { last_alive: 20_000 }, 500_000);
         assert_eq!(s.status, Status::Paused);
         assert_eq!(s.remaining_ms(500_000), 40_000);
+    }
+
+    #[test]
+    fn flags_are_kept_sorted_once_each_and_only_while_the_exam_runs() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        let s = ok(&s, Action::Flag { pos: 7, on: true }, 1);
+        let s = ok(&s, Action::Flag { pos: 2, on: true }, 2);
+        let s = ok(&s, Action::Flag { pos: 7, on: true }, 3);
+        assert_eq!(s.flagged, vec![2, 7]);
+        let s = ok(&s, Action::Flag { pos: 2, on: false }, 4);
+        let s = ok(&s, Action::Flag { pos: 9, on: false }, 5);
+        assert_eq!(s.flagged, vec![7]);
+        let c = s.apply(&Action::Flag { pos: 1, on: true }, 6).expect("flag");
+        assert_eq!(c.event, None, "a flag is the candidate's note, not an exam event");
+        let paused = ok(&s, Action::Pause { reason: reason("断电") }, 7);
+        assert_eq!(ok(&paused, Action::Flag { pos: 1, on: true }, 8).flagged, vec![1, 7]);
+        let refused = seat(Status::Ready).apply(&Action::Flag { pos: 1, on: true }, 0).expect_err("not started");
+        assert_eq!(refused.code, Code::NotStarted);
+        let done = ok(&s, Action::HandIn, 9);
+        assert_eq!(done.apply(&Action::Flag { pos: 1, on: true }, 10).expect_err("handed in").code, Code::Submitted);
+    }
+
+    #[test]
+    fn the_rules_are_acknowledged_once_and_logged_once() {
+        let ack = || Action::AcknowledgeRules { version: "v1".into() };
+        let waiting = seat(Status::AwaitingIdentity);
+        let c = waiting.apply(&ack(), 5).expect("ack");
+        assert_eq!(c.seat.rules_acknowledged, Some(5));
+        assert_eq!(c.event, Some((EventKind::RulesAcknowledged, json!({"rules": "v1"}))));
+        let again = c.seat.apply(&ack(), 9).expect("again");
+        assert_eq!((again.seat.rules_acknowledged, again.event), (Some(5), None));
+        assert_eq!(seat(Status::NotLoggedIn).apply(&ack(), 0).expect_err("no login").code, Code::WrongStatus);
+        assert_eq!(seat(Status::Submitted).apply(&ack(), 0).expect_err("handed in").code, Code::WrongStatus);
     }
 }

@@ -56,6 +56,8 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/seat/answers", get(seat::answers))
         .route("/api/seat/answers/{pos}", put(seat::save))
         .route("/api/seat/submit", post(seat::submit))
+        .route("/api/seat/flags/{pos}", put(seat::flag))
+        .route("/api/seat/rules", get(seat::rules).post(seat::acknowledge_rules))
         .route("/api/staff/login", post(proctor::login))
         .route("/api/staff/logout", post(proctor::logout))
         .route("/api/proctor/batches", get(proctor::batches))

@@ -182,6 +182,34 @@ impl Exam {
         Ok(Saved { replay: change.replay, seat: change.seat, at: now })
     }
 
+    /// Flags a position for review or clears its flag; returns once durable.
+    pub async fn flag(&self, batch: &LoadedBatch, ticket: &str, pos: usize, on: bool) -> Result<SeatRecord> {
+        let id = &batch.batch.id;
+        let guard = self.lock_seat(id, ticket).await;
+        let seat = self.seat(id, ticket)?;
+        let len = batch.paper_of(&seat)?.items.len();
+        if pos >= len {
+            return Err(Refusal::invalid(Code::NotOnPaper, format!("试卷没有第 {} 题（共 {len} 题）", pos + 1)).into());
+        }
+        let pos = u32::try_from(pos).map_err(|_| Refusal::invalid(Code::NotOnPaper, "题号超出范围"))?;
+        let seat = self.apply(batch, &seat, &Action::Flag { pos, on }, &Actor::Seat(ticket.to_string()))?;
+        drop(guard);
+        self.commit().await?;
+        Ok(seat)
+    }
+
+    /// The candidate acknowledges the exam rules (考生须知); logged once.
+    pub async fn acknowledge_rules(&self, batch: &LoadedBatch, ticket: &str) -> Result<SeatRecord> {
+        let id = &batch.batch.id;
+        let guard = self.lock_seat(id, ticket).await;
+        let seat = self.seat(id, ticket)?;
+        let action = Action::AcknowledgeRules { version: crate::rules::version() };
+        let seat = self.apply(batch, &seat, &action, &Actor::Seat(ticket.to_string()))?;
+        drop(guard);
+        self.commit().await?;
+        Ok(seat)
+    }
+
     /// The candidate hands in.
     pub async fn hand_in(&self, batch: &LoadedBatch, ticket: &str) -> Result<SeatRecord> {
         let id = &batch.batch.id;

@@ -47,6 +47,8 @@ pub struct StatusBody {
     duration_seconds: i64,
     answered: u32,
     starts_in_seconds: i64,
+    starts_at: i64,
+    rules_acknowledged: bool,
 }
 
 impl StatusBody {
@@ -64,6 +66,8 @@ impl StatusBody {
             duration_seconds: seat.duration_ms / 1000,
             answered: seat.answered,
             starts_in_seconds: ((batch.batch.start - now).max(0) + 999) / 1000,
+            starts_at: batch.batch.start,
+            rules_acknowledged: seat.rules_acknowledged.is_some(),
         }
     }
 }
@@ -193,6 +197,7 @@ pub struct AnswersBody {
     last_seq: u64,
     status: Status,
     remaining_seconds: i64,
+    flagged: Vec<u32>,
 }
 
 /// `GET /api/seat/answers`.
@@ -205,7 +210,59 @@ pub async fn answers(State(exam): State<AppState>, me: Candidate) -> ApiResult<J
         last_seq: seat.last_seq,
         status: seat.status,
         remaining_seconds: seat.remaining_seconds(exam.now()),
+        flagged: seat.flagged,
     }))
+}
+
+/// `PUT /api/seat/flags/{pos}` body.
+#[derive(Debug, Deserialize)]
+pub struct FlagBody {
+    /// Flagged for review after the call.
+    pub flagged: bool,
+}
+
+/// The positions flagged after a flag call.
+#[derive(Serialize)]
+pub struct FlagsBody {
+    pos: usize,
+    flagged: Vec<u32>,
+}
+
+/// `PUT /api/seat/flags/{pos}`: flags are kept with the answers, so a login
+/// on another machine keeps them; 200 once durable.
+pub async fn flag(
+    State(exam): State<AppState>,
+    me: Candidate,
+    Path(pos): Path<usize>,
+    Body(body): Body<FlagBody>,
+) -> ApiResult<Json<FlagsBody>> {
+    let seat = exam.flag(&me.batch, &me.ticket, pos, body.flagged).await?;
+    Ok(Json(FlagsBody { pos, flagged: seat.flagged }))
+}
+
+/// The exam rules and their version.
+#[derive(Serialize)]
+pub struct RulesBody {
+    version: String,
+    rules: &'static [&'static str],
+    acknowledged: bool,
+}
+
+/// `GET /api/seat/rules`: the exam rules (考生须知) the seat shows before the paper.
+pub async fn rules(State(exam): State<AppState>, me: Candidate) -> ApiResult<Json<RulesBody>> {
+    let seat = exam.seat(&me.batch.batch.id, &me.ticket)?;
+    Ok(Json(RulesBody {
+        version: kaoshi_exam::rules::version(),
+        rules: &kaoshi_exam::rules::EXAM_RULES,
+        acknowledged: seat.rules_acknowledged.is_some(),
+    }))
+}
+
+/// `POST /api/seat/rules`: the candidate acknowledges the rules; logged once
+/// as `rules_acknowledged` with the version shown.
+pub async fn acknowledge_rules(State(exam): State<AppState>, me: Candidate) -> ApiResult<Json<StatusBody>> {
+    let seat = exam.acknowledge_rules(&me.batch, &me.ticket).await?;
+    Ok(Json(StatusBody::of(&me.batch, &seat, exam.now())))
 }
 
 /// A save's acknowledgement.

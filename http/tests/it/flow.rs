@@ -74,3 +74,51 @@ async fn errors_carry_a_stable_code_and_500s_say_nothing_inside() {
         room.call("PUT", "/api/seat/answers/x", Some(&token), Some(json!({"response": "T", "seq": 1}))).await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("request.invalid")), "{body}");
 }
+
+#[tokio::test]
+async fn flags_follow_the_candidate_to_another_machine_and_the_rules_are_acknowledged_once() {
+    let room = Room::new(1, 3600);
+    room.clock.set(T0);
+    let p = room.staff("p1").await;
+    let token = room.seat_login(0).await;
+    let (code, rules) = room.call("GET", "/api/seat/rules", Some(&token), None).await;
+    assert_eq!((code, rules["acknowledged"].as_bool()), (StatusCode::OK, Some(false)));
+    assert!(rules["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .any(|r| r.as_str().expect("text").contains("违反考场规则")));
+    let (code, status) = room.call("POST", "/api/seat/rules", Some(&token), None).await;
+    assert_eq!((code, status["rules_acknowledged"].as_bool()), (StatusCode::OK, Some(true)));
+    assert_eq!(room.call("POST", "/api/seat/rules", Some(&token), None).await.0, StatusCode::OK, "again is fine");
+    let (code, body) = room.call("PUT", "/api/seat/flags/3", Some(&token), Some(json!({"flagged": true}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("seat.not_started")), "{body}");
+
+    room.act(&p, 0, "approve", json!({})).await;
+    assert_eq!(room.call("GET", "/api/seat/paper", Some(&token), None).await.0, StatusCode::OK);
+    for (pos, on) in [(3, true), (1, true), (3, true), (5, true), (1, false)] {
+        let (code, body) =
+            room.call("PUT", &format!("/api/seat/flags/{pos}"), Some(&token), Some(json!({"flagged": on}))).await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+    }
+    let (code, body) = room.call("PUT", "/api/seat/flags/999", Some(&token), Some(json!({"flagged": true}))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("save.position")));
+
+    // Another machine: the flags come back with the answers.
+    let token2 = room.seat_login(0).await;
+    room.act(&p, 0, "approve", json!({})).await;
+    let (_, saved) = room.call("GET", "/api/seat/answers", Some(&token2), None).await;
+    assert_eq!(saved["flagged"], json!([3, 5]));
+    let (_, status) = room.call("GET", "/api/seat/status", Some(&token2), None).await;
+    assert_eq!(status["rules_acknowledged"], true, "acknowledged once for the exam, not per login");
+    let acks = room
+        .exam
+        .log()
+        .all()
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.kind == kaoshi_exam::events::EventKind::RulesAcknowledged)
+        .map(|e| e.detail["rules"].clone())
+        .collect::<Vec<_>>();
+    assert_eq!(acks, vec![json!(kaoshi_exam::rules::version())], "logged once, with the version shown");
+}
