@@ -76,14 +76,37 @@ async fn every_page_state_passes_wcag_a_and_aa() {
     type_into(&c, "#idnum", &id).await;
     click(&c, "#loginBtn").await;
     until(&c, "waiting", "!document.getElementById('viewWait').classList.contains('hidden')").await;
-    found.extend(violations(&c, &axe, "seat waiting").await);
+    until(&c, "the rules", "document.querySelectorAll('#rulesList li').length > 0").await;
+    found.extend(violations(&c, &axe, "seat waiting with the exam rules").await);
+    super::browser::acknowledge_rules(&c).await;
+    found.extend(violations(&c, &axe, "seat waiting, rules acknowledged").await);
     let proctor = super::serve::staff_login(&base, "proctor", &d.proctor);
     super::serve::act(&base, &proctor, "demo", &ticket, "approve", serde_json::json!({}));
     until(&c, "exam", "!document.getElementById('exam').classList.contains('hidden')").await;
-    found.extend(violations(&c, &axe, "seat item").await);
+    // An item of each type, answered and flagged, in single and list mode.
+    for kind in ["judge", "single", "multiple"] {
+        c.execute(
+            "const pos = paper.items.find(it => it.type === arguments[0]).pos; jump(pos);",
+            vec![serde_json::json!(kind)],
+        )
+        .await
+        .expect("jump");
+        until(&c, kind, "document.querySelector('#answerArea input, #answerArea textarea')").await;
+        found.extend(violations(&c, &axe, &format!("seat {kind} item")).await);
+    }
+    click(&c, "#flagBtn").await;
+    c.execute("jump(0);", vec![]).await.expect("first");
     click(&c, "#answerArea label.opt").await;
-    until(&c, "saved", "document.getElementById('saveState').textContent.startsWith('已保存 ')").await;
+    until(&c, "saved", "document.getElementById('saveState').textContent.startsWith('已保存 ') && document.querySelector('.nav button.flag')").await;
+    found.extend(violations(&c, &axe, "seat answered and flagged").await);
+    click(&c, "#modeBtn").await;
+    until(&c, "list mode", "!document.getElementById('list').classList.contains('hidden')").await;
+    found.extend(violations(&c, &axe, "seat list mode").await);
+    click(&c, "#modeBtn").await;
     click(&c, "#submitBtn").await;
+    until(&c, "the review", "!document.getElementById('review').classList.contains('hidden')").await;
+    found.extend(violations(&c, &axe, "seat review").await);
+    click(&c, "#reviewSubmit").await;
     until(&c, "confirm dialog", "document.getElementById('confirm').open").await;
     found.extend(violations(&c, &axe, "seat hand-in dialog").await);
     click(&c, "#confirmYes").await;

@@ -119,6 +119,22 @@ pub(super) async fn type_into(c: &Client, css: &str, text: &str) {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).send_keys(text).await.expect("type");
 }
 
+/// On the waiting screen: reads the exam rules (考生须知), ticks the box and confirms.
+pub(super) async fn acknowledge_rules(c: &Client) {
+    until(c, "the exam rules", "document.querySelectorAll('#rulesList li').length > 0 && !document.getElementById('rulesForm').classList.contains('hidden')").await;
+    click(c, "#rulesCheck").await;
+    click(c, "#rulesBtn").await;
+    until(c, "the rules acknowledged", "!document.getElementById('rulesDone').classList.contains('hidden') || !document.getElementById('exam').classList.contains('hidden')").await;
+}
+
+/// From the paper to the confirmation: 交卷 opens the review, which leads to the dialog.
+pub(super) async fn review_and_confirm(c: &Client) {
+    click(c, "#submitBtn").await;
+    until(c, "the review", "!document.getElementById('review').classList.contains('hidden')").await;
+    click(c, "#reviewSubmit").await;
+    until(c, "confirm dialog", "document.getElementById('confirm').open").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn candidate_and_proctor_in_a_real_browser() {
     if !browser_or_skip("candidate_and_proctor_in_a_real_browser") {
@@ -141,6 +157,7 @@ async fn candidate_and_proctor_in_a_real_browser() {
     click(&seat, "#loginBtn").await;
     until(&seat, "waiting view", "!document.getElementById('viewWait').classList.contains('hidden')").await;
     shot(&seat, "1-seat-awaiting-identity").await;
+    acknowledge_rules(&seat).await;
 
     // The proctor sees the seat waiting and approves it.
     console.goto(&format!("{base}/proctor")).await.expect("console");
@@ -207,7 +224,7 @@ async fn candidate_and_proctor_in_a_real_browser() {
     .await;
 
     // Hand in with confirmation.
-    click(&seat, "#submitBtn").await;
+    review_and_confirm(&seat).await;
     until(&seat, "confirm dialog", "document.getElementById('confirm').open && document.getElementById('confirmText').textContent.includes('还有 88 题未作答')").await;
     shot(&seat, "5-seat-confirm").await;
     click(&seat, "#confirmYes").await;

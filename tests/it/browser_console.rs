@@ -96,6 +96,7 @@ async fn an_admin_runs_the_afternoon_batch_from_the_console_while_the_morning_si
     type_into(&seat, "#idnum", &people[0].1).await;
     click(&seat, "#loginBtn").await;
     until(&seat, "waiting view", "!document.getElementById('viewWait').classList.contains('hidden')").await;
+    super::browser::acknowledge_rules(&seat).await;
     let admin = super::serve::staff_login(&base, "admin", &admin_pw);
     let (code, body) = act(&base, &admin, "pm", &people[0].0, "approve", json!({}));
     assert_eq!(code, 200, "{body}");

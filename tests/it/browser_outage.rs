@@ -34,6 +34,7 @@ async fn an_outage_loses_no_answer_a_pause_stops_the_clock_and_a_disconnection_i
     type_into(&seat, "#idnum", &id).await;
     click(&seat, "#loginBtn").await;
     until(&seat, "waiting", "!document.getElementById('viewWait').classList.contains('hidden')").await;
+    super::browser::acknowledge_rules(&seat).await;
     let proctor = staff_login(&base, "proctor", &demo.proctor);
     assert_eq!(act(&base, &proctor, "demo", &ticket, "approve", json!({})).0, 200);
     until(&seat, "exam", "document.querySelectorAll('.nav button').length === 90").await;

@@ -26,6 +26,7 @@ async fn warnings_extensions_time_up_and_hand_overs_at_a_seat() {
     type_into(&seat, "#idnum", &people[0].1).await;
     click(&seat, "#loginBtn").await;
     until(&seat, "waiting", "!document.getElementById('viewWait').classList.contains('hidden')").await;
+    super::browser::acknowledge_rules(&seat).await;
     assert_eq!(act(&base, &proctor, "quick", &people[0].0, "approve", json!({})).0, 200);
     until(&seat, "exam", "!document.getElementById('exam').classList.contains('hidden')").await;
 
