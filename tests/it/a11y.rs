@@ -12,7 +12,7 @@ const AXE_TAGS: &str = "['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22a','wcag
 
 /// axe-core's script, or a skip where it was not fetched (a failure under
 /// `KAOSHI_REQUIRE_BROWSER`, as in CI).
-fn axe_source() -> Option<String> {
+pub(super) fn axe_source() -> Option<String> {
     let path = super::root().join("target/axe/axe.min.js");
     match std::fs::read_to_string(&path) {
         Ok(s) => Some(s),
@@ -29,7 +29,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// The violations axe finds on the page as it is now, one line each.
-async fn violations(c: &Client, axe: &str, state: &str) -> Vec<String> {
+pub(super) async fn violations(c: &Client, axe: &str, state: &str) -> Vec<String> {
     c.execute(axe, vec![]).await.expect("inject axe");
     let script = format!(
         "const done = arguments[0]; axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}, resultTypes: ['violations']}}).then(r => done(r.violations.map(v => ({{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))}}))));"

@@ -54,25 +54,39 @@ pub(super) fn start_driver() -> Driver {
 }
 
 pub(super) async fn browser(port: u16, profile: &std::path::Path) -> Client {
-    browser_with(port, profile, json!({})).await
+    browser_with(port, profile, json!({}), &[]).await
+}
+
+/// A browser at a screen zoom of `factor` (2.0 is 200 %: a 1366×768 window
+/// is 683×384 CSS pixels, as a candidate who zooms in sees it).
+pub(super) async fn browser_zoomed(port: u16, profile: &std::path::Path, factor: f64) -> Client {
+    browser_with(port, profile, json!({}), &[format!("--force-device-scale-factor={factor}")]).await
 }
 
 /// A browser that saves downloads into `dir` without asking.
 pub(super) async fn browser_downloading(port: u16, profile: &std::path::Path, dir: &std::path::Path) -> Client {
     let prefs = json!({"download.default_directory": dir.display().to_string(), "download.prompt_for_download": false});
-    browser_with(port, profile, prefs).await
+    browser_with(port, profile, prefs, &[]).await
 }
 
-async fn browser_with(port: u16, profile: &std::path::Path, prefs: Value) -> Client {
+async fn browser_with(port: u16, profile: &std::path::Path, prefs: Value, extra: &[String]) -> Client {
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--window-size=1366,900".into(),
+        format!("--user-data-dir={}", profile.display()),
+        "--lang=zh-CN".into(),
+    ];
+    args.extend(extra.iter().cloned());
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": "/usr/bin/chromium", "prefs": prefs, "args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-            format!("--user-data-dir={}", profile.display()), "--lang=zh-CN",
-        ]}),
-    );
+    caps.insert("goog:chromeOptions".into(), json!({"binary": "/usr/bin/chromium", "prefs": prefs, "args": args}));
     // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
@@ -113,6 +127,11 @@ pub(super) async fn shot(c: &Client, name: &str) -> PathBuf {
 
 pub(super) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+}
+
+/// Keys sent to whatever has focus, as a keyboard would.
+pub(super) async fn press(c: &Client, keys: &str) {
+    c.active_element().await.expect("focused element").send_keys(keys).await.expect("keys");
 }
 
 pub(super) async fn type_into(c: &Client, css: &str, text: &str) {

@@ -406,11 +406,11 @@ $("skipLink").onclick = (e) => {
 // focused option move between options as the browser does.
 document.addEventListener("keydown", (e) => {
   if (!paper || $("exam").classList.contains("hidden") || view !== "single" || $("confirm").open || e.ctrlKey || e.altKey || e.metaKey) return;
-  const tag = e.target.tagName;
-  if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
+  const tag = e.target.tagName, option = tag === "INPUT" && (e.target.type === "radio" || e.target.type === "checkbox");
+  if (tag === "TEXTAREA" || tag === "SELECT" || tag === "INPUT" && !option) return;
   const it = paper.items[cur];
-  if (e.key === "ArrowRight") { $("nextBtn").click(); return; }
-  if (e.key === "ArrowLeft") { $("prevBtn").click(); return; }
+  if (e.key === "ArrowRight" && !option) { $("nextBtn").click(); return; }
+  if (e.key === "ArrowLeft" && !option) { $("prevBtn").click(); return; }
   if (!keysOn) return;
   if (e.key === "m" || e.key === "M") toggleFlag(cur);
   else if (it.type === "judge" && (e.key === "t" || e.key === "T" || e.key === "1")) choose(it, "T", true);
