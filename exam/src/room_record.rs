@@ -171,6 +171,47 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
     RoomRecord { heading, room: room.to_string(), counts, candidates, incidents }
 }
 
+/// One seat's history as its proctor reads it: the room record's incidents
+/// and the seat's logins, approvals, start, rules acknowledgement and hand-in.
+pub fn seat_history(batch: &str, seat: &SeatRecord, events: &[Event]) -> Vec<Incident> {
+    events
+        .iter()
+        .filter(|e| e.batch.as_deref() == Some(batch) && e.ticket.as_deref() == Some(seat.ticket.as_str()))
+        .filter_map(|e| {
+            let text = describe(e).or_else(|| describe_routine(e))?;
+            Some(Incident {
+                at: e.at,
+                ticket: seat.ticket.clone(),
+                name: seat.name.clone(),
+                kind: e.kind.as_str(),
+                text,
+                by: e.actor.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The text of a seat's routine events, which the room record leaves out.
+fn describe_routine(e: &Event) -> Option<String> {
+    let d = &e.detail;
+    Some(match e.kind {
+        EventKind::Login => match d["address"].as_str() {
+            Some(address) => {
+                format!("登录（{address}）{}", if d["new_device"] == true { "，与核验时的设备不同" } else { "" })
+            }
+            None => "登录".to_string(),
+        },
+        EventKind::Approve => format!("身份核验通过（{}）", d["reason"].as_str().unwrap_or("")),
+        EventKind::RulesAcknowledged => "确认考生须知".to_string(),
+        EventKind::Start => "开始答题".to_string(),
+        EventKind::Submit => match e.actor.as_str() {
+            "timer" => "考试时间到，自动交卷".to_string(),
+            _ => "考生交卷".to_string(),
+        },
+        _ => return None,
+    })
+}
+
 /// Seats "2" before "10"; names that are not numbers after, by text.
 fn seat_order(seat: &str) -> (u64, &str) {
     (seat.trim().parse().unwrap_or(u64::MAX), seat)

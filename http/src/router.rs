@@ -63,6 +63,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/proctor/batches", get(proctor::batches))
         .route("/api/proctor/batches/{id}/seats", get(proctor::seats))
         .route("/api/proctor/batches/{id}/stream-ticket", post(proctor::stream_ticket))
+        .route("/api/proctor/batches/{id}/seats/{ticket}/history", get(proctor::history))
         .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(proctor::action))
         .route("/api/proctor/batches/{id}/room-record", post(proctor::room_record))
         .route("/api/marking/batches/{id}/next", get(marking::next))

@@ -230,15 +230,19 @@ async fn candidate_and_proctor_in_a_real_browser() {
     shot(&seat, "4-seat-after-reload").await;
 
     // The console shows two answered items, live.
-    until(&console, "answered count", &format!("document.querySelector(\"{card}\").textContent.includes('已答 2/90')"))
-        .await;
+    until(
+        &console,
+        "answered count",
+        &format!("document.querySelector(\"{card}\").getAttribute('aria-label').includes('已答 2/90')"),
+    )
+    .await;
     // The stream does not resend a seat because its clock ran on: the console counts down itself.
-    let shown = format!("document.querySelector(\"{card}\").children[3].textContent");
+    let shown = format!("document.querySelector(\"{card}\").children[1].textContent");
     let before = console.execute(&format!("return {shown};"), vec![]).await.expect("remaining");
     until(
         &console,
         "the console's clock counting down",
-        &format!("{shown} !== {before} && {shown}.includes('已答 2/90')"),
+        &format!("{shown} !== {before} && /^答题 1:\\d\\d:\\d\\d$/.test({shown})"),
     )
     .await;
 
@@ -266,7 +270,7 @@ async fn candidate_and_proctor_in_a_real_browser() {
 
     // The room record for signatures: the candidate handed in, the chain head printed.
     let room = console
-        .execute(&format!("return document.querySelector(\"{card}\").children[0].textContent.split(' ')[0];"), vec![])
+        .execute(&format!("return document.querySelector(\"{card}\").closest('.room').dataset.room;"), vec![])
         .await
         .expect("room");
     let room = room.as_str().expect("room name").to_string();

@@ -68,6 +68,13 @@ impl Exam {
         Ok((batch, seats))
     }
 
+    /// What happened to one seat, oldest first (see [`room_record::seat_history`]).
+    pub fn seat_history(&self, id: &str, ticket: &str) -> Result<Vec<room_record::Incident>> {
+        let seat = self.seat(id, ticket)?;
+        let events = self.log.all()?;
+        Ok(room_record::seat_history(id, &seat, &events))
+    }
+
     /// A proctor acts on a seat: approve, pause, resume, extend, move,
     /// violation or a forced hand-in. Logged with who and why.
     pub async fn seat_action(

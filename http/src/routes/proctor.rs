@@ -315,6 +315,18 @@ pub async fn action(
     Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&seat.ticket))))
 }
 
+/// `GET /api/proctor/batches/{id}/seats/{ticket}/history`: what happened to
+/// one seat — logins, approvals, pauses, extensions, moves, violations with
+/// their reasons, disconnections, hand-in — with times and who.
+pub async fn history(
+    State(exam): State<AppState>,
+    who: Staff<Watchers>,
+    Path((id, ticket)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<kaoshi_exam::room_record::Incident>>> {
+    who.in_room(&exam.seat(&id, &ticket)?.room)?;
+    Ok(Json(exam.seat_history(&id, &ticket)?))
+}
+
 /// Body of `POST …/room-record`.
 #[derive(Deserialize)]
 pub struct RoomBody {

@@ -1,53 +1,65 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
-let token = sessionStorage.getItem("kaoshi.staff.token"), batch = null, seats = {}, selected = null, source = null;
-const ROLE = { admin: "管理员", proctor: "监考员", marker: "考评员", leader: "阅卷组长", auditor: "督导" };
-const LABEL = { not_logged_in: "未登录", awaiting_identity: "待核验", ready: "已核验", answering: "答题中", paused: "已暂停", disconnected: "掉线", submitted: "已交卷" };
+let token = sessionStorage.getItem("kaoshi.staff.token"), batch = null, seats = {}, selected = null, source = null, filter = null;
+const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导" };
+const LABEL = { awaiting_identity: "待核验", disconnected: "掉线", paused: "已暂停", answering: "答题中", ready: "已核验", not_logged_in: "未登录", submitted: "已交卷" };
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, token ? { Authorization: "Bearer " + token } : {}), body: body === undefined ? undefined : JSON.stringify(body) });
   let data = {}; try { data = await res.json(); } catch (e) {}
   if (!res.ok) { const err = new Error(data.error || res.statusText); err.status = res.status; throw err; }
   return data;
 }
-const mmss = (s) => { s = Math.max(0, s | 0); return String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0"); };
+const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
+// Remaining time as the seat shows it: H:MM:SS from an hour up, MM:SS below.
+const hms = (s) => { s = Math.max(0, s | 0); const m = Math.floor(s / 60); return (m >= 60 ? Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0") : String(m).padStart(2, "0")) + ":" + String(s % 60).padStart(2, "0"); };
+const byNumber = (a, b) => a.localeCompare(b, "zh-CN", { numeric: true });
+function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
+
 async function login(ev) {
   ev.preventDefault(); $("loginErr").textContent = "";
   try { const r = await api("POST", "/api/staff/login", { user: $("user").value.trim(), password: $("pass").value });
-    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); $("me").textContent = r.user + "（" + (ROLE[r.role] || r.role) + "）"; await start(); }
+    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); sessionStorage.setItem("kaoshi.staff.me", r.user + "（" + (ROLE[r.role] || r.role) + "）"); await start(); }
   catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
 }
 async function start() {
   let list;
   try { list = await api("GET", "/api/proctor/batches"); } catch (e) { showLogin(e.status === 401 ? "登录已失效，请重新登录。" : e.message); return; }
+  $("me").textContent = sessionStorage.getItem("kaoshi.staff.me") || "";
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
   list = list.filter((b) => !b.closed);
-  list.forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.candidates + " 人）"; sel.appendChild(o); });
+  list.forEach((b) => { const o = el("option", b.name + "（" + b.candidates + " 人）"); o.value = b.id; sel.appendChild(o); });
   sel.onchange = () => watch(sel.value);
-  if (list.length) watch(list[0].id);
+  if (list.length) watch(list[0].id); else setText($("summary"), "没有进行中的批次。");
 }
 // The stream opens with a single-use ticket; when it drops (a restart, a
-// network hiccup) the page asks for a new ticket and opens it again.
-let retry = null;
+// network hiccup) the page says so at once and opens it again.
+let retry = null, lostSince = null;
+function connection(ok) {
+  $("live").classList.toggle("hidden", !ok);
+  if (ok) { lostSince = null; $("banner").classList.add("hidden"); return; }
+  if (lostSince == null) lostSince = Date.now();
+  $("banner").textContent = "与服务器的实时连接已断开（" + new Date(lostSince).toLocaleTimeString("zh-CN", { hour12: false }) + " 起），正在重新连接……考位状态可能不是最新的，请勿据此操作。";
+  $("banner").classList.remove("hidden");
+}
 async function watch(id) {
-  if (batch !== id) { seats = {}; selected = null; }
+  if (batch !== id) { seats = {}; selected = null; tiles = {}; layoutKey = ""; $("grid").innerHTML = ""; detail(); }
   batch = id; clearTimeout(retry); if (source) { source.close(); source = null; }
   let ticket;
   try { ticket = (await api("POST", "/api/proctor/batches/" + encodeURIComponent(id) + "/stream-ticket", {})).ticket; }
   catch (e) {
-    $("live").classList.add("hidden");
     if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return; }
-    retry = setTimeout(() => watch(id), 3000); return;
+    connection(false); retry = setTimeout(() => watch(id), 3000); return;
   }
   if (batch !== id) return;
   source = new EventSource("/api/proctor/batches/" + encodeURIComponent(id) + "/stream?ticket=" + encodeURIComponent(ticket));
-  source.addEventListener("seats", (ev) => { JSON.parse(ev.data).forEach(keep); $("live").classList.remove("hidden"); render(); });
-  source.onerror = () => { $("live").classList.add("hidden"); source.close(); source = null; retry = setTimeout(() => watch(id), 2000); };
+  source.addEventListener("seats", (ev) => { const changed = JSON.parse(ev.data); changed.forEach(keep); connection(true); update(changed); });
+  source.onerror = () => { connection(false); source.close(); source = null; retry = setTimeout(() => watch(id), 2000); };
 }
 function showLogin(text) {
-  token = null; sessionStorage.removeItem("kaoshi.staff.token"); clearTimeout(retry); if (source) { source.close(); source = null; }
-  seats = {}; selected = null; $("grid").innerHTML = ""; $("summary").innerHTML = ""; $("record").classList.add("hidden");
-  $("console").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = "";
+  token = null; sessionStorage.removeItem("kaoshi.staff.token"); sessionStorage.removeItem("kaoshi.staff.me"); clearTimeout(retry); if (source) { source.close(); source = null; }
+  seats = {}; selected = null; tiles = {}; layoutKey = ""; $("grid").innerHTML = ""; $("summary").textContent = ""; $("record").classList.add("hidden"); $("banner").classList.add("hidden");
+  $("console").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = ""; $("live").classList.add("hidden");
   $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
 }
 async function logout() {
@@ -57,81 +69,221 @@ async function logout() {
 // The server sends a seat again when something happens to it, not each
 // second: a running clock counts down here from when it was received.
 function keep(s) { s.at = Date.now(); seats[s.ticket] = s; }
-function left(s) {
-  const running = s.status === "answering" || s.status === "disconnected";
-  return running ? Math.max(0, s.remaining_seconds - Math.floor((Date.now() - s.at) / 1000)) : s.remaining_seconds;
+const running = (s) => s.status === "answering" || s.status === "disconnected";
+function left(s) { return running(s) ? Math.max(0, s.remaining_seconds - Math.floor((Date.now() - s.at) / 1000)) : s.remaining_seconds; }
+const timed = (s) => running(s) || s.status === "paused";
+
+// The grid: seats grouped by room, rooms and seats in number order. It is
+// laid out again only when seats come, go or move; otherwise every change
+// is written into the tile in place, so a click is never lost.
+let tiles = {}, layoutKey = "";
+function layout() {
+  const list = Object.values(seats);
+  const key = list.map((s) => s.ticket + "@" + s.room + "/" + s.seat).sort().join("|");
+  if (key === layoutKey) return;
+  layoutKey = key; tiles = {};
+  const grid = $("grid"); grid.innerHTML = "";
+  const rooms = {}; list.forEach((s) => { (rooms[s.room] = rooms[s.room] || []).push(s); });
+  Object.keys(rooms).sort(byNumber).forEach((room, i) => {
+    const sec = el("section", null, "room"); sec.dataset.room = room;
+    const h = el("h2"); h.id = "room" + i; h.append(document.createTextNode(room), el("span"));
+    sec.setAttribute("aria-labelledby", h.id);
+    const box = el("div", null, "tiles");
+    rooms[room].sort((a, b) => byNumber(a.seat, b.seat)).forEach((s) => {
+      const b = el("button", null, "seatcard"); b.type = "button"; b.dataset.ticket = s.ticket;
+      b.append(el("span", null, "a"), el("span", null, "b"));
+      b.onclick = () => select(s.ticket); box.appendChild(b); tiles[s.ticket] = b;
+    });
+    sec.append(h, box); grid.appendChild(sec);
+  });
+  rooms_select();
 }
-function progress(s) {
-  return "已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(left(s)) + (s.violations ? " · 违纪 " + s.violations : "") + (s.offline_uncredited_seconds ? " · 掉线未补 " + mmss(s.offline_uncredited_seconds) : "");
+function paintTile(s) {
+  const b = tiles[s.ticket]; if (!b) return;
+  const cls = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : "") + (filter && s.status !== filter ? " hide" : "");
+  if (b.className !== cls) b.className = cls;
+  setText(b.children[0], s.seat + " " + s.name);
+  const word = s.status === "answering" ? "答题" : LABEL[s.status] || s.status;
+  setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : "") + (s.violations ? " ⚠" + s.violations : ""));
+  const label = s.room + " " + s.seat + "号 " + s.name + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (timed(s) ? "，剩余 " + hms(left(s)) : "") + (s.violations ? "，违纪 " + s.violations + " 次" : "");
+  if (b.getAttribute("aria-label") !== label) { b.setAttribute("aria-label", label); b.title = label; }
+  if (s.ticket === selected) b.setAttribute("aria-pressed", "true"); else b.removeAttribute("aria-pressed");
+}
+function update(changed) {
+  layout();
+  Object.values(seats).forEach(paintTile);
+  counts();
+  if (changed.some((s) => s.ticket === selected)) detail();
+}
+// Status pills that filter, with counts; bulk actions on what is shown.
+function counts() {
+  const list = Object.values(seats), n = {};
+  list.forEach((s) => { n[s.status] = (n[s.status] || 0) + 1; });
+  const box = $("filters");
+  const want = [[null, "全部 " + list.length]].concat(Object.keys(LABEL).filter((k) => n[k] || filter === k).map((k) => [k, LABEL[k] + " " + (n[k] || 0)]));
+  if (box.children.length !== want.length || want.some(([k], i) => box.children[i].dataset.status !== String(k))) {
+    box.innerHTML = "";
+    want.forEach(([k]) => { const b = el("button"); b.type = "button"; b.dataset.status = String(k); b.onclick = () => { filter = k; update([]); }; box.appendChild(b); });
+  }
+  want.forEach(([k, text], i) => { const b = box.children[i]; setText(b, text); b.setAttribute("aria-pressed", String(filter === k)); });
+  document.querySelectorAll("#grid .room").forEach((sec) => {
+    const inRoom = list.filter((s) => s.room === sec.dataset.room), shown = inRoom.filter((s) => !filter || s.status === filter);
+    sec.classList.toggle("hide", !shown.length);
+    const c = {}; inRoom.forEach((s) => { c[s.status] = (c[s.status] || 0) + 1; });
+    setText(sec.querySelector("h2 span"), "（" + inRoom.length + " 人：" + Object.keys(LABEL).filter((k) => c[k]).map((k) => LABEL[k] + " " + c[k]).join("，") + "）");
+  });
+  setText($("summary"), list.length ? (filter ? "只显示“" + LABEL[filter] + "”的考位。" : "") : "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。");
+  const approvable = shownWith("awaiting_identity"), resumable = shownWith("paused");
+  $("bulkApprove").classList.toggle("hidden", approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
+  $("bulkResume").classList.toggle("hidden", resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
+}
+const shownWith = (status) => Object.values(seats).filter((s) => s.status === status && (!filter || filter === status)).sort((a, b) => byNumber(a.room + " " + a.seat, b.room + " " + b.seat));
+setInterval(() => { Object.values(seats).forEach((s) => { if (running(s)) paintTile(s); }); const s = seats[selected]; if (s && running(s)) facts(s); }, 1000);
+
+function select(ticket) {
+  const was = selected; selected = ticket;
+  if (seats[was]) paintTile(seats[was]);
+  paintTile(seats[ticket]); say(""); actionsKey = ""; detail(); history();
 }
 function facts(s) {
-  return s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + mmss(left(s)) + (s.score != null ? " · 客观题得分 " + s.score : "")
-    + (s.offline_seconds ? " · 累计掉线 " + mmss(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + mmss(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
-    + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "");
+  const p = $("detail").querySelector(".facts"); if (!p) return;
+  setText(p, s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + hms(left(s)) + (s.score != null ? " · 客观题得分 " + s.score : "")
+    + (s.offline_seconds ? " · 累计掉线 " + hms(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + hms(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
+    + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "") + (s.violations ? " · 违纪 " + s.violations + " 次" : ""));
 }
-setInterval(() => {
-  document.querySelectorAll("#grid .seatcard").forEach((b) => { const s = seats[b.dataset.ticket]; if (s) b.children[3].textContent = progress(s); });
-  const s = seats[selected], p = $("detail").children[1]; if (s && p) p.textContent = facts(s);
-}, 1000);
-function render() {
-  const list = Object.values(seats).sort((a, b) => (a.room + a.seat).localeCompare(b.room + b.seat, "zh"));
-  const counts = {}; list.forEach((s) => { counts[s.status] = (counts[s.status] || 0) + 1; });
-  $("summary").innerHTML = ""; Object.keys(LABEL).forEach((k) => { if (counts[k]) { const p = document.createElement("span"); p.className = "pill s-" + k; p.textContent = LABEL[k] + " " + counts[k]; $("summary").appendChild(p); } });
-  if (!list.length) $("summary").textContent = "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。";
-  const grid = $("grid"); const focused = document.activeElement && document.activeElement.dataset.ticket;
-  grid.innerHTML = "";
-  list.forEach((s) => {
-    const b = document.createElement("button"); b.type = "button"; b.className = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : ""); b.dataset.ticket = s.ticket; b.setAttribute("role", "listitem");
-    b.innerHTML = "<div class='n'></div><div class='name'></div><div class='st'></div><div class='n prog'></div>";
-    b.children[0].textContent = s.room + " " + s.seat + "号 · " + s.ticket; b.children[1].textContent = s.name;
-    b.children[2].textContent = LABEL[s.status] || s.status; b.children[3].textContent = progress(s);
-    b.onclick = () => { selected = s.ticket; render(); }; grid.appendChild(b);
-    if (focused === s.ticket) b.focus();
-  });
-  rooms(); detail();
-}
+let actionsKey = "", historyOf = null;
 function detail() {
-  const s = seats[selected]; const box = $("actions"); box.innerHTML = "";
-  if (!s) { $("detail").textContent = "点击考位查看详情并操作。"; return; }
-  $("detail").innerHTML = "<h3></h3><p></p>"; $("detail").children[0].textContent = s.name + "（" + s.ticket + "）";
-  $("detail").children[1].textContent = facts(s);
-  if (s.device_address) {
-    const d = document.createElement("p"); d.className = s.new_device ? "warn" : "";
-    d.textContent = "登录设备：" + s.device_address + " · " + (s.device_browser || "未知浏览器") + (s.new_device ? "　⚠ 与上次核验通过的设备不同，请核对考生本人和考位" : "");
-    $("detail").appendChild(d);
-  }
-  if (s.login_failures) {
-    const d = document.createElement("p"); d.className = s.login_locked_seconds ? "warn" : "";
-    d.textContent = "登录失败 " + s.login_failures + " 次" + (s.login_locked_seconds ? "，已锁定（剩余 " + mmss(s.login_locked_seconds) + "）" : "");
-    $("detail").appendChild(d);
-  }
-  const add = (label, cls, fn) => { const b = document.createElement("button"); b.type = "button"; b.textContent = label; if (cls) b.className = cls; b.onclick = fn; box.appendChild(b); };
-  if (s.status === "awaiting_identity") add("核验通过", "primary", () => act("approve", {}));
-  if (s.login_failures) add("解除登录锁定", "", () => act("unlock", { reason: "监考员核对身份后解除登录锁定" }));
-  if (s.status === "answering" || s.status === "disconnected") add("暂停", "", () => { const r = prompt("暂停原因："); if (r) act("pause", { reason: r }); });
-  if (s.status === "paused") add("恢复", "primary", () => act("resume", {}));
+  const s = seats[selected], box = $("detail");
+  if (!s) { box.innerHTML = "<p>点击考位查看详情并操作。</p>"; $("actions").innerHTML = ""; $("historyBox").classList.add("hidden"); actionsKey = ""; return; }
+  if (box.dataset.ticket !== s.ticket) { box.innerHTML = ""; box.dataset.ticket = s.ticket; box.append(el("h3"), el("p", null, "facts"), el("p", null, "device"), el("p", null, "locks")); }
+  setText(box.children[0], s.name + "（" + s.ticket + "）"); facts(s);
+  const d = box.querySelector(".device");
+  d.className = "device" + (s.new_device ? " warn" : "");
+  setText(d, s.device_address ? "登录设备：" + s.device_address + " · " + (s.device_browser || "未知浏览器") + (s.new_device ? "　⚠ 与上次核验通过的设备不同，请核对考生本人和考位" : "") : "");
+  const l = box.querySelector(".locks"); l.className = "locks" + (s.login_locked_seconds ? " warn" : "");
+  setText(l, s.login_failures ? "登录失败 " + s.login_failures + " 次" + (s.login_locked_seconds ? "，已锁定（剩余 " + hms(s.login_locked_seconds) + "）" : "") : "");
+  actions(s);
+  if (historyOf !== s.ticket + "/" + s.violations + "/" + s.status) history();
+}
+// The buttons are rebuilt only when what they offer changes.
+function actions(s) {
+  const key = [s.ticket, s.status, s.login_failures > 0, s.offline_uncredited_seconds > 0 ? Math.ceil(s.offline_uncredited_seconds / 60) : 0].join("/");
+  if (key === actionsKey) return;
+  actionsKey = key;
+  const box = $("actions"); box.innerHTML = "";
+  const add = (label, cls, fn) => { const b = el("button", label, cls); b.type = "button"; b.onclick = fn; box.appendChild(b); };
+  if (s.status === "awaiting_identity") add("核验通过", "primary", () => act(s, "approve", {}));
+  if (s.login_failures) add("解除登录锁定", "", () => act(s, "unlock", { reason: "监考员核对身份后解除登录锁定" }));
+  if (running(s)) add("暂停", "", () => ask(s, "pause", { title: "暂停考试", text: "暂停后考生不能作答，计时停止。", reason: "暂停原因" }));
+  if (s.status === "paused") add("恢复", "primary", () => act(s, "resume", {}));
   if (s.status !== "submitted" && s.offline_uncredited_seconds > 0) {
     const minutes = Math.ceil(s.offline_uncredited_seconds / 60);
-    add("补时：掉线 " + minutes + " 分钟", "primary", () => act("credit_offline", { reason: "补时：掉线 " + minutes + " 分钟" }));
+    add("补时：掉线 " + minutes + " 分钟", "primary", () => act(s, "credit_offline", { reason: "补时：掉线 " + minutes + " 分钟" }));
   }
   if (s.status !== "submitted") {
-    add("延时", "", () => { const m = parseInt(prompt("延长分钟数：", "5"), 10); if (!m) return; const r = prompt("延时原因："); if (r) act("extend", { minutes: m, reason: r }); });
-    add("换座", "", () => { const room = prompt("新考场：", s.room); if (!room) return; const seat = prompt("新座位号："); if (!seat) return; const r = prompt("换座原因："); if (r) act("move", { room, seat, reason: r }); });
-    add("记录违纪", "", () => { const r = prompt("违纪情况："); if (r) act("violation", { reason: r }); });
+    add("延时", "", () => ask(s, "extend", { title: "延长考试时间", minutes: true, reason: "延时原因" }));
+    add("换座", "", () => ask(s, "move", { title: "调换座位", text: "换座后考生须在新座位重新登录，并由监考员再次核验身份。", move: true, reason: "换座原因" }));
+    add("记录违纪", "", () => ask(s, "violation", { title: "记录违纪", text: "违纪记录写入考场记录，不能撤销。", reason: "违纪情况" }));
   }
-  if (s.status === "answering" || s.status === "paused" || s.status === "disconnected") add("强制交卷", "danger", () => { const r = prompt("强制交卷原因："); if (r && confirm("确认强制交卷？")) act("submit", { reason: r }); });
+  if (running(s) || s.status === "paused") add("强制交卷", "danger", () => ask(s, "submit", { title: "强制交卷", text: "强制交卷后考生不能再作答，且不能撤销。", reason: "强制交卷原因", danger: true }));
 }
-async function act(action, body) {
-  $("msg").textContent = "";
-  try { const s = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(selected) + "/" + action, body); keep(s); render(); $("msg").textContent = "已完成。"; }
-  catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("msg").textContent = "操作失败：" + e.message; }
+function say(text, bad) { const m = $("msg"); m.textContent = text; m.classList.toggle("bad", !!bad); }
+async function act(s, action, body) {
+  say("");
+  try { const r = await api("POST", seatPath(s.ticket) + "/" + action, body); keep(r); update([r]); say("已完成：" + r.name + "（" + r.ticket + "）。"); history(); return null; }
+  catch (e) { if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return null; } say("操作失败：" + e.message, true); return e.message; }
 }
+const seatPath = (ticket) => "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(ticket);
+async function history() {
+  const s = seats[selected]; if (!s) return;
+  historyOf = s.ticket + "/" + s.violations + "/" + s.status;
+  let list; try { list = await api("GET", seatPath(s.ticket) + "/history"); } catch (e) { return; }
+  if (selected !== s.ticket) return;
+  const ol = $("history"); ol.innerHTML = "";
+  list.slice().reverse().forEach((h) => {
+    const li = el("li", null, h.kind === "violation" ? "v" : "");
+    li.textContent = new Date(h.at).toLocaleTimeString("zh-CN", { hour12: false }) + " " + h.text + (h.by.startsWith("staff:") ? "（" + h.by.slice(6) + "）" : "");
+    ol.appendChild(li);
+  });
+  if (!list.length) ol.appendChild(el("li", "暂无记录"));
+  $("historyBox").classList.remove("hidden");
+}
+
+// One dialog for every action that needs a reason, minutes or a new seat,
+// and for the bulk actions' confirmation; it checks the fields in Chinese.
+let pending = null;
+function ask(s, action, o) {
+  pending = { kind: "one", s, action, o };
+  $("actTitle").textContent = o.title + "：" + s.name + "（" + s.room + " " + s.seat + "号）";
+  $("actText").textContent = o.text || "";
+  $("actList").classList.add("hidden");
+  $("fMinutes").classList.toggle("hidden", !o.minutes); $("actMinutes").value = o.minutes ? "5" : "";
+  $("fMove").classList.toggle("hidden", !o.move); $("actRoom").value = o.move ? s.room : ""; $("actSeat").value = "";
+  $("fReason").classList.toggle("hidden", !o.reason); $("actReasonLabel").textContent = (o.reason || "原因") + "（必填）"; $("actReason").value = "";
+  $("actOk").textContent = o.danger ? "确认强制交卷" : "确认"; $("actOk").className = o.danger ? "danger" : "primary";
+  $("actErr").textContent = "";
+  $("actDialog").showModal();
+  (o.minutes ? $("actMinutes") : o.move ? $("actSeat") : $("actReason")).focus();
+}
+function bulk(status, action, title, text) {
+  const list = shownWith(status);
+  if (!list.length) return;
+  pending = { kind: "bulk", list, action };
+  $("actTitle").textContent = title + "（" + list.length + " 名考生）";
+  $("actText").textContent = text;
+  const ul = $("actList"); ul.innerHTML = ""; list.forEach((s) => ul.appendChild(el("li", s.room + " " + s.seat + "号 " + s.name + "（" + s.ticket + "）"))); ul.classList.remove("hidden");
+  ["fMinutes", "fMove", "fReason"].forEach((id) => $(id).classList.add("hidden"));
+  $("actOk").textContent = "确认" + title; $("actOk").className = "primary"; $("actErr").textContent = "";
+  $("actDialog").showModal(); $("actCancel").focus();
+}
+async function confirmDialog(ev) {
+  ev.preventDefault();
+  const p = pending; if (!p) return;
+  $("actErr").textContent = "";
+  if (p.kind === "bulk") {
+    $("actOk").disabled = true;
+    let done = 0; const failed = [];
+    for (const s of p.list) {
+      try { const r = await api("POST", seatPath(s.ticket) + "/" + p.action, {}); keep(r); done++; }
+      catch (e) { if (e.status === 401) { $("actOk").disabled = false; $("actDialog").close(); showLogin("登录已失效，请重新登录。"); return; } failed.push(s.seat + "号 " + s.name + "：" + e.message); }
+    }
+    $("actOk").disabled = false; update(p.list);
+    if (failed.length) { $("actErr").textContent = "已完成 " + done + " 人；未完成 " + failed.length + " 人：" + failed.join("；"); return; }
+    $("actDialog").close(); say("已完成 " + done + " 名考生。"); return;
+  }
+  const o = p.o, body = {};
+  if (o.minutes) {
+    const m = Number($("actMinutes").value);
+    if (!Number.isInteger(m) || m < 1 || m > 240) { $("actErr").textContent = "延长分钟数须为 1 到 240 之间的整数。"; $("actMinutes").focus(); return; }
+    body.minutes = m;
+  }
+  if (o.move) {
+    body.room = $("actRoom").value.trim(); body.seat = $("actSeat").value.trim();
+    if (!body.room) { $("actErr").textContent = "请填写新考场。"; $("actRoom").focus(); return; }
+    if (!body.seat) { $("actErr").textContent = "请填写新座位号。"; $("actSeat").focus(); return; }
+  }
+  if (o.reason) {
+    body.reason = $("actReason").value.trim();
+    if (!body.reason) { $("actErr").textContent = "请填写" + o.reason + "。"; $("actReason").focus(); return; }
+  }
+  $("actOk").disabled = true;
+  const failure = await act(p.s, p.action, body);
+  $("actOk").disabled = false;
+  if (failure) { $("actErr").textContent = "操作失败：" + failure; return; }
+  $("actDialog").close();
+}
+$("actForm").onsubmit = confirmDialog;
+$("actCancel").onclick = () => $("actDialog").close();
+$("actDialog").addEventListener("close", () => { pending = null; });
+$("bulkApprove").onclick = () => bulk("awaiting_identity", "approve", "批量核验通过", "请确认已逐一核对以下考生本人与身份证件、准考证一致：");
+$("bulkResume").onclick = () => bulk("paused", "resume", "批量恢复", "以下考生将恢复作答，计时继续：");
+
 // The room record (考场记录): made on the server (it is logged and carries
 // the event chain's head), shown here, printed for signatures.
-function rooms() {
-  const sel = $("roomSel"), was = sel.value, names = [...new Set(Object.values(seats).map((s) => s.room))].sort((a, b) => a.localeCompare(b, "zh"));
+function rooms_select() {
+  const sel = $("roomSel"), was = sel.value, names = [...new Set(Object.values(seats).map((s) => s.room))].sort(byNumber);
   if (sel.options.length === names.length && names.every((n, i) => sel.options[i].value === n)) return;
-  sel.innerHTML = ""; names.forEach((n) => { const o = document.createElement("option"); o.value = n; o.textContent = n; sel.appendChild(o); });
+  sel.innerHTML = ""; names.forEach((n) => { const o = el("option", n); o.value = n; sel.appendChild(o); });
   if (names.includes(was)) sel.value = was;
 }
 const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false });

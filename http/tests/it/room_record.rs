@@ -64,3 +64,39 @@ async fn a_room_record_counts_the_room_lists_its_incidents_and_carries_the_logge
     let (code, _) = room.call("POST", path, None, Some(json!({"room": "第1考场"}))).await;
     assert_eq!(code, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_seats_history_tells_its_proctor_what_happened_with_reasons_and_times() {
+    let room = Room::new(2, 3600);
+    room.clock.set(T0);
+    let p = room.staff("p1").await;
+    room.sit(&p, 0).await;
+    room.clock.advance(10_000);
+    assert_eq!(room.act(&p, 0, "violation", json!({"reason": "偷看手机"})).await.0, StatusCode::OK);
+    room.clock.advance(10_000);
+    assert_eq!(room.act(&p, 0, "pause", json!({"reason": "核对证件"})).await.0, StatusCode::OK);
+    let (code, h) = room.call("GET", "/api/proctor/batches/b/seats/T0000/history", Some(&p), None).await;
+    assert_eq!(code, StatusCode::OK, "{h}");
+    let lines: Vec<(String, String, i64)> = h
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| {
+            (
+                e["text"].as_str().expect("text").into(),
+                e["by"].as_str().expect("by").into(),
+                e["at"].as_i64().expect("at"),
+            )
+        })
+        .collect();
+    let texts: Vec<&str> = lines.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(texts[texts.len() - 2..], ["违纪（偷看手机）", "暂停（核对证件）"], "{h}");
+    assert!(texts[0].starts_with("登录"), "{h}");
+    assert!(texts.contains(&"开始答题"), "{h}");
+    assert_eq!(lines[lines.len() - 2].1, "staff:p1");
+    assert_eq!(lines[lines.len() - 1].2 - lines[lines.len() - 2].2, 10_000, "each with its time");
+    let (code, h) = room.call("GET", "/api/proctor/batches/b/seats/T0001/history", Some(&p), None).await;
+    assert_eq!((code, h), (StatusCode::OK, json!([])), "nothing happened to the other seat");
+    let (code, body) = room.call("GET", "/api/proctor/batches/b/seats/NOPE/history", Some(&p), None).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "{body}");
+}
