@@ -201,7 +201,10 @@ fn describe_routine(e: &Event) -> Option<String> {
             }
             None => "登录".to_string(),
         },
-        EventKind::Approve => format!("身份核验通过（{}）", d["reason"].as_str().unwrap_or("")),
+        EventKind::Approve => match d["reason"].as_str().filter(|r| *r != "身份核验通过") {
+            Some(note) => format!("身份核验通过（{note}）"),
+            None => "身份核验通过".to_string(),
+        },
         EventKind::RulesAcknowledged => "确认考生须知".to_string(),
         EventKind::Start => "开始答题".to_string(),
         EventKind::Submit => match e.actor.as_str() {

@@ -6,13 +6,10 @@
 //! on the proctor's card, and one click credits it.
 
 use super::browser::{browser, browser_or_skip, click, shot, start_driver, type_into, until};
+use super::serve::free_port;
 use super::serve::{act, call, demo, staff_login, Server};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_loses_no_answer_a_pause_stops_the_clock_and_a_disconnection_is_credited() {

@@ -7,7 +7,7 @@
 use super::browser::{
     acknowledge_rules, browser, browser_or_skip, browser_zoomed, click, press, shot, start_driver, type_into, until,
 };
-use super::serve::{act, call, quick_batch_of, staff_login, Server};
+use super::serve::{act, batch_from_roster, call, quick_batch_of, staff_login, Server};
 use fantoccini::key::Key;
 use fantoccini::Client;
 use serde_json::{json, Value};
@@ -17,24 +17,9 @@ use std::path::Path;
 /// minutes, with one candidate `L0000`.
 fn later_batch(tmp: &Path, data: &Path) -> (String, String) {
     let id = kaoshi_exam::identity::example_resident_id(900);
-    let roster = tmp.join("later.csv");
-    std::fs::write(&roster, format!("ticket,id_number,name,organisation,room,seat\nL0000,{id},晚场考生,单位,A,1\n"))
-        .expect("roster");
+    let roster = format!("ticket,id_number,name,organisation,room,seat\nL0000,{id},晚场考生,单位,A,1\n");
     let start = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
-    let bank = super::root().join("question-banks/electrician-4");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaoshi"))
-        .args(["batch", "create", "--data"])
-        .arg(data)
-        .arg("--bank")
-        .arg(&bank)
-        .arg("--key-file")
-        .arg(tmp.join("org.key"))
-        .arg("--roster")
-        .arg(&roster)
-        .args(["--name", "晚场", "--start", &start, "--seed", "8", "--id", "later"])
-        .output()
-        .expect("batch create");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    batch_from_roster(tmp, data, "later", &roster, &start, 5400);
     ("L0000".into(), id)
 }
 

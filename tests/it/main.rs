@@ -9,6 +9,7 @@ mod audit;
 mod browser;
 mod browser_console;
 mod browser_outage;
+mod browser_proctor;
 mod browser_seat;
 mod browser_time;
 mod cli;

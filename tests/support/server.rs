@@ -256,3 +256,30 @@ pub fn add_staff(data: &Path, user: &str, role: &str, password: &str, organisati
         .expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Creates batch `id` in `data` from a roster's text, sealed with the key
+/// [`quick_batch_of`] made in `tmp`, starting at `start` (RFC 3339).
+pub fn batch_from_roster(tmp: &Path, data: &Path, id: &str, roster: &str, start: &str, duration_seconds: u32) {
+    let path = tmp.join(format!("{id}-roster.csv"));
+    std::fs::write(&path, roster).expect("roster");
+    let bank = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-banks/electrician-4");
+    let out = Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+        .args(["batch", "create", "--data"])
+        .arg(data)
+        .arg("--bank")
+        .arg(&bank)
+        .arg("--key-file")
+        .arg(tmp.join("org.key"))
+        .arg("--roster")
+        .arg(&path)
+        .args(["--name", id, "--start", start, "--seed", "8", "--id", id])
+        .args(["--duration-seconds", &duration_seconds.to_string()])
+        .output()
+        .expect("batch create");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A loopback port free now (for a server restarted on the same address).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}

@@ -91,7 +91,7 @@ function layout() {
     const box = el("div", null, "tiles");
     rooms[room].sort((a, b) => byNumber(a.seat, b.seat)).forEach((s) => {
       const b = el("button", null, "seatcard"); b.type = "button"; b.dataset.ticket = s.ticket;
-      b.append(el("span", null, "a"), el("span", null, "b"));
+      b.append(el("span", null, "a"), el("span", null, "b"), el("span", null, "v hidden"));
       b.onclick = () => select(s.ticket); box.appendChild(b); tiles[s.ticket] = b;
     });
     sec.append(h, box); grid.appendChild(sec);
@@ -103,8 +103,9 @@ function paintTile(s) {
   const cls = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : "") + (filter && s.status !== filter ? " hide" : "");
   if (b.className !== cls) b.className = cls;
   setText(b.children[0], s.seat + " " + s.name);
-  const word = s.status === "answering" ? "答题" : LABEL[s.status] || s.status;
-  setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : "") + (s.violations ? " ⚠" + s.violations : ""));
+  const word = { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
+  setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
+  setText(b.children[2], s.violations ? "⚠" + s.violations : ""); b.children[2].classList.toggle("hidden", !s.violations);
   const label = s.room + " " + s.seat + "号 " + s.name + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (timed(s) ? "，剩余 " + hms(left(s)) : "") + (s.violations ? "，违纪 " + s.violations + " 次" : "");
   if (b.getAttribute("aria-label") !== label) { b.setAttribute("aria-label", label); b.title = label; }
   if (s.ticket === selected) b.setAttribute("aria-pressed", "true"); else b.removeAttribute("aria-pressed");
