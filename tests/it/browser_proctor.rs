@@ -31,6 +31,13 @@ fn hundred() -> (String, Vec<(String, String, String)>) {
     (roster, people)
 }
 
+async fn axe_clean(c: &Client, state: &str) {
+    if let Some(axe) = super::a11y::axe_source() {
+        let found = super::a11y::violations(c, &axe, state).await;
+        assert!(found.is_empty(), "{}", found.join("\n"));
+    }
+}
+
 async fn open_dialog_for(c: &Client, ticket: &str, button: &str) {
     click(c, &format!(".seatcard[data-ticket='{ticket}']")).await;
     until(c, "the seat's actions", &format!("document.getElementById('detail').textContent.includes('{ticket}') && [...document.querySelectorAll('#actions button')].some(b => b.textContent === '{button}')")).await;
@@ -99,6 +106,7 @@ async fn a_proctor_runs_a_hundred_seats_on_one_screen() {
     click(&c, "#bulkApprove").await;
     until(&c, "the bulk confirmation", "document.getElementById('actDialog').open && document.querySelectorAll('#actList li').length === 30 && document.getElementById('actText').textContent.includes('逐一核对')").await;
     shot(&c, "proctor-2-bulk-approve").await;
+    axe_clean(&c, "proctor bulk confirmation").await;
     click(&c, "#actOk").await;
     until(&c, "all approved", "!document.getElementById('actDialog').open && document.getElementById('msg').textContent === '已完成 30 名考生。'").await;
     let (_, listed) = call("GET", &format!("{base}/api/proctor/batches/big/seats"), Some(&proctor), None);
@@ -153,6 +161,7 @@ async fn a_proctor_runs_a_hundred_seats_on_one_screen() {
     open_dialog_for(&c, "R0001", "暂停").await;
     click(&c, "#actOk").await;
     until(&c, "a reason is required", "document.getElementById('actErr').textContent === '请填写暂停原因。' && document.getElementById('actDialog').open").await;
+    axe_clean(&c, "proctor action dialog with an error").await;
     type_into(&c, "#actReason", "核对证件").await;
     click(&c, "#actOk").await;
     until(&c, "paused", "!document.getElementById('actDialog').open && document.querySelector(\".seatcard[data-ticket='R0001']\").textContent.startsWith('02 考生1暂停 1:')").await;
@@ -176,6 +185,7 @@ async fn a_proctor_runs_a_hundred_seats_on_one_screen() {
         .as_str()
         .is_some_and(|m| m.starts_with("已完成")));
     shot(&c, "proctor-3-violation-history").await;
+    axe_clean(&c, "proctor seat history, 100 seats").await;
     click(&c, ".seatcard[data-ticket='R0004']").await;
     until(&c, "the old message gone", "document.getElementById('msg').textContent === '' && document.querySelector('#detail h3').textContent.includes('R0004')").await;
 
@@ -198,6 +208,7 @@ async fn a_proctor_runs_a_hundred_seats_on_one_screen() {
     drop(server);
     until(&c, "the lost-connection banner", "!document.getElementById('banner').classList.contains('hidden') && document.getElementById('banner').textContent.includes('实时连接已断开') && document.getElementById('live').classList.contains('hidden')").await;
     shot(&c, "proctor-4-connection-lost").await;
+    axe_clean(&c, "proctor connection lost").await;
     let server = Server::start_at(&data, &addr, &args);
     until(&c, "reconnected", "document.getElementById('banner').classList.contains('hidden') && !document.getElementById('live').classList.contains('hidden')").await;
     c.close().await.expect("close");

@@ -8,6 +8,7 @@ mod at_rest;
 mod audit;
 mod browser;
 mod browser_console;
+mod browser_marking;
 mod browser_outage;
 mod browser_proctor;
 mod browser_seat;

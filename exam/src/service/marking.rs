@@ -55,6 +55,12 @@ pub struct Next {
     /// Of them, those this marker could mark now (not recused, not marked
     /// by them, not assigned to someone else).
     pub available: usize,
+    /// Responses this marker has marked in the batch.
+    pub mine: usize,
+    /// Responses of the batch with a final score.
+    pub done: usize,
+    /// Responses of the batch to mark in all.
+    pub total: usize,
 }
 
 /// A response waiting for marks, and why it waits.
@@ -122,7 +128,11 @@ impl Exam {
     pub fn next_for_marker(&self, id: &str, user: &str) -> Result<Next> {
         let batch = self.batch(id)?;
         let marker = self.marker(user)?;
-        let all: Vec<MarkingRecord> = self.store.markings(id)?.into_iter().filter(MarkingRecord::wants_marks).collect();
+        let every = self.store.markings(id)?;
+        let mine = every.iter().filter(|r| r.marking.marks.iter().any(|m| m.marker == user)).count();
+        let done = every.iter().filter(|r| r.marking.final_score().is_some()).count();
+        let total = every.len();
+        let all: Vec<MarkingRecord> = every.into_iter().filter(MarkingRecord::wants_marks).collect();
         let now = self.now();
         let mut leases = self.leases();
         leases.retain(|_, l| l.until > now);
@@ -160,7 +170,8 @@ impl Exam {
         }
         let available = open.len();
         drop(leases);
-        Ok(Next { task: chosen.map(|r| self.task(&batch, r)).transpose()?, waiting: all.len(), available })
+        let task = chosen.map(|r| self.task(&batch, r)).transpose()?;
+        Ok(Next { task, waiting: all.len(), available, mine, done, total })
     }
 
     /// Writes a response's final score into the seat's stored result.

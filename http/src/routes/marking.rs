@@ -79,6 +79,9 @@ pub struct NextBody {
     task: Option<TaskBody>,
     waiting: usize,
     available: usize,
+    mine: usize,
+    done: usize,
+    total: usize,
 }
 
 /// `GET /api/marking/batches/{id}/next`: the response assigned to this
@@ -95,6 +98,9 @@ pub async fn next(
         task: next.task.map(|t| TaskBody::of(&batch, t, false)),
         waiting: next.waiting,
         available: next.available,
+        mine: next.mine,
+        done: next.done,
+        total: next.total,
     }))
 }
 

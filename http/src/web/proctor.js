@@ -91,7 +91,7 @@ function layout() {
     const box = el("div", null, "tiles");
     rooms[room].sort((a, b) => byNumber(a.seat, b.seat)).forEach((s) => {
       const b = el("button", null, "seatcard"); b.type = "button"; b.dataset.ticket = s.ticket;
-      b.append(el("span", null, "a"), el("span", null, "b"), el("span", null, "v hidden"));
+      b.append(el("span", null, "a"), el("span", null, "b"), el("span", null, "v hidden"), el("span", null, "sr"));
       b.onclick = () => select(s.ticket); box.appendChild(b); tiles[s.ticket] = b;
     });
     sec.append(h, box); grid.appendChild(sec);
@@ -106,8 +106,11 @@ function paintTile(s) {
   const word = { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
   setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
   setText(b.children[2], s.violations ? "⚠" + s.violations : ""); b.children[2].classList.toggle("hidden", !s.violations);
-  const label = s.room + " " + s.seat + "号 " + s.name + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (timed(s) ? "，剩余 " + hms(left(s)) : "") + (s.violations ? "，违纪 " + s.violations + " 次" : "");
-  if (b.getAttribute("aria-label") !== label) { b.setAttribute("aria-label", label); b.title = label; }
+  // What the tile shows, then for screen readers and the mouse what it leaves out.
+  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "");
+  setText(b.children[3], more);
+  const title = s.room + " " + s.seat + "号 " + s.name + more.slice(s.room.length + 2);
+  if (b.title !== title) b.title = title;
   if (s.ticket === selected) b.setAttribute("aria-pressed", "true"); else b.removeAttribute("aria-pressed");
 }
 function update(changed) {

@@ -115,6 +115,13 @@ async fn rubric_points_are_capped_and_must_add_up() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let n = next(&room, &m1).await;
+    assert_eq!(
+        (n["mine"].as_u64(), n["done"].as_u64()),
+        (Some(1), Some(0)),
+        "one mark of mine, no final score yet: {n}"
+    );
+    assert!(n["total"].as_u64() >= Some(1), "{n}");
 }
 
 #[tokio::test]
