@@ -89,7 +89,13 @@ fn every_endpoint_as_every_role() {
         ("GET", "/api/proctor/batches/quick/stream".into(), None, watchers),
         ("POST", "/api/proctor/batches/quick/stream-ticket".into(), Some(json!({})), watchers),
         ("POST", "/api/proctor/batches/quick/room-record".into(), Some(json!({"room": "A"})), acting),
-        ("GET", format!("/api/proctor/batches/quick/seats/{other}/history"), None, watchers),
+        // A proctor of another room is refused this room's seat.
+        (
+            "GET",
+            format!("/api/proctor/batches/quick/seats/{other}/history"),
+            None,
+            &["proctor", "admin", "chief", "auditor"],
+        ),
         (
             "POST",
             format!("/api/proctor/batches/quick/seats/{other}/violation"),

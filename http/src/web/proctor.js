@@ -91,7 +91,8 @@ function layout() {
     const box = el("div", null, "tiles");
     rooms[room].sort((a, b) => byNumber(a.seat, b.seat)).forEach((s) => {
       const b = el("button", null, "seatcard"); b.type = "button"; b.dataset.ticket = s.ticket;
-      b.append(el("span", null, "a"), el("span", null, "b"), el("span", null, "v hidden"), el("span", null, "sr"));
+      const marks = el("span", null, "marks"); marks.append(el("span", null, "v hidden"), el("span", "补时", "o hidden"));
+      b.append(el("span", null, "a"), el("span", null, "b"), marks, el("span", null, "sr"));
       b.onclick = () => select(s.ticket); box.appendChild(b); tiles[s.ticket] = b;
     });
     sec.append(h, box); grid.appendChild(sec);
@@ -105,9 +106,12 @@ function paintTile(s) {
   setText(b.children[0], s.seat + " " + s.name);
   const word = { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
   setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
-  setText(b.children[2], s.violations ? "⚠" + s.violations : ""); b.children[2].classList.toggle("hidden", !s.violations);
+  const [v, o] = b.children[2].children;
+  setText(v, s.violations ? "⚠" + s.violations : ""); v.classList.toggle("hidden", !s.violations);
   // What the tile shows, then for screen readers and the mouse what it leaves out.
-  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "");
+  const owed = s.status !== "submitted" && s.offline_uncredited_seconds > 0;
+  o.classList.toggle("hidden", !owed);
+  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "") + (owed ? "，掉线未补 " + hms(s.offline_uncredited_seconds) : "");
   setText(b.children[3], more);
   const title = s.room + " " + s.seat + "号 " + s.name + more.slice(s.room.length + 2);
   if (b.title !== title) b.title = title;
