@@ -22,9 +22,10 @@ pub struct Line {
     pub name: String,
     /// Seat in the room.
     pub seat: String,
-    /// 未登录 / 待核验 / 待开考 / 作答中 / 已暂停 / 已交卷.
+    /// 未登录 / 待核验 / 待开考 / 答题中 / 已暂停 / 已交卷 (the words of the proctor console).
     pub status: &'static str,
-    /// Whether the candidate sat the exam (the clock ever started).
+    /// Whether the candidate was present: identity approved in the room
+    /// (签到) or the clock ever started.
     pub sat: bool,
     /// When handed in (Unix ms).
     pub submitted_at: Option<i64>,
@@ -115,7 +116,7 @@ pub fn status_text(s: Status) -> &'static str {
         Status::NotLoggedIn => "未登录",
         Status::AwaitingIdentity => "待核验",
         Status::Ready => "待开考",
-        Status::Answering => "作答中",
+        Status::Answering => "答题中",
         Status::Paused => "已暂停",
         Status::Submitted => "已交卷",
     }
@@ -132,7 +133,7 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             name: s.name.clone(),
             seat: s.seat.clone(),
             status: status_text(s.status),
-            sat: s.started,
+            sat: s.started || s.approved_device.is_some() || matches!(s.status, Status::Ready),
             submitted_at: s.submitted_at,
             violations: s.violations,
             extra_minutes: s.extra_ms / 60_000,
@@ -282,6 +283,8 @@ mod tests {
             ["10", "2", "3"].iter().enumerate().map(|(i, place)| seat(&format!("T{i}"), "第1考场", place)).collect();
         seats.push(seat("T9", "第2考场", "1"));
         seats[0].started = true;
+        // Approved and waiting for the start: present (签到), though the clock never ran.
+        seats[2].status = Status::Ready;
         seats[0].violations = 1;
         let events = vec![
             event(1, EventKind::Violation, "T0", "staff:p1", json!({"reason": "夹带"})),
@@ -300,7 +303,7 @@ mod tests {
         ];
         let r = build(heading.clone(), "第1考场", &seats, &events);
         assert_eq!(r.candidates.iter().map(|c| c.seat.as_str()).collect::<Vec<_>>(), ["2", "3", "10"]);
-        assert_eq!(r.counts, Counts { expected: 3, sat: 1, absent: 2, submitted: 0, violations: 1 });
+        assert_eq!(r.counts, Counts { expected: 3, sat: 2, absent: 1, submitted: 0, violations: 1 });
         let texts: Vec<&str> = r.incidents.iter().map(|i| i.text.as_str()).collect();
         assert_eq!(
             texts,

@@ -183,7 +183,7 @@ async fn a_proctor_runs_a_hundred_seats_on_one_screen() {
     assert!(js(&c, "return document.getElementById('msg').textContent;")
         .await
         .as_str()
-        .is_some_and(|m| m.starts_with("已完成")));
+        .is_some_and(|m| m.starts_with("已记录违纪：考生3（第1考场 04号）")));
     shot(&c, "proctor-3-violation-history").await;
     axe_clean(&c, "proctor seat history, 100 seats").await;
     click(&c, ".seatcard[data-ticket='R0004']").await;

@@ -107,6 +107,11 @@ async fn a_candidate_waits_reads_the_rules_flags_reviews_and_zooms() {
     press(&seat, " ").await;
     until(&seat, "chosen by Space", "document.querySelector('#answerArea input').checked").await;
     assert_eq!(js(&seat, "return document.activeElement === document.querySelector('#answerArea input');").await, true);
+    // → on a focused option goes to the next item; it does not move the choice to the next option.
+    press(&seat, &char::from(Key::Right).to_string()).await;
+    until(&seat, "item 4 by →", "document.getElementById('stem').textContent.startsWith('4.')").await;
+    press(&seat, &char::from(Key::Left).to_string()).await;
+    until(&seat, "item 3 by ←", "document.getElementById('stem').textContent.startsWith('3.') && document.querySelector('#answerArea input').checked && !document.querySelectorAll('#answerArea input')[1].checked").await;
     seat.execute("document.getElementById('stem').focus();", vec![]).await.expect("focus");
     press(&seat, "m").await;
     until(&seat, "M unflags", "document.getElementById('nav2').textContent === '3✓'").await;
@@ -300,6 +305,13 @@ async fn a_whole_paper_sat_with_the_keyboard_alone() {
     press(&c, &enter).await;
     until(&c, "handed in", "!document.getElementById('viewDone').classList.contains('hidden') && document.getElementById('doneText').textContent.includes('52 题已作答')").await;
     assert_eq!(js(&c, &format!("return {focused};")).await, "nextCandidate");
+    press(&c, &enter).await;
+    until(
+        &c,
+        "the next candidate types at once",
+        "document.activeElement.id === 'ticket' && !document.getElementById('viewLogin').classList.contains('hidden')",
+    )
+    .await;
     c.close().await.expect("close");
     drop(server);
 }

@@ -94,10 +94,14 @@ impl Exam {
             Action::CreditOffline { reason, .. } => Action::CreditOffline { reason, cap_ms: cap },
             other => other,
         };
-        if let Action::Move { room: Some(room), seat: Some(place), .. } = &action {
-            let (room, place) = (room.trim(), place.trim());
+        let mut action = action;
+        if let Action::Move { room: Some(room), seat: Some(place), reason } = &action {
+            let (room, place) = (room.trim().to_string(), place.trim().to_string());
+            let seats = self.store.seats(id)?;
+            // "1" is seat 01 of a room numbered 01, 02, …: written as the room writes it.
+            let place = room_style(seats.iter().filter(|s| s.room == room).map(|s| s.seat.as_str()), &place);
             if let Some(holder) =
-                self.store.seats(id)?.into_iter().find(|s| s.ticket != ticket && s.room == room && s.seat == place)
+                seats.iter().find(|s| s.ticket != ticket && s.room == room && same_seat(&s.seat, &place))
             {
                 return Err(Refusal::conflict(
                     Code::SeatTaken,
@@ -105,6 +109,7 @@ impl Exam {
                 )
                 .into());
             }
+            action = Action::Move { room: Some(room), seat: Some(place), reason: reason.clone() };
         }
         let guard = self.lock_seat(id, ticket).await;
         let seat = self.seat(id, ticket)?;
@@ -172,4 +177,37 @@ pub struct RoomSheet {
     pub head: Head,
     /// Who made it.
     pub by: String,
+}
+
+/// Whether two seat numbers name one seat: "1" and "01" do.
+fn same_seat(a: &str, b: &str) -> bool {
+    match (a.parse::<u32>(), b.parse::<u32>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// A typed seat number in the style of the room's numbers: zero-padded to
+/// their width when they all are.
+fn room_style<'a>(room: impl Iterator<Item = &'a str>, place: &str) -> String {
+    let Ok(n) = place.parse::<u32>() else { return place.to_string() };
+    let widths: Vec<usize> = room.filter(|s| s.parse::<u32>().is_ok()).map(str::len).collect();
+    match widths.first() {
+        Some(&w) if widths.iter().all(|&x| x == w) && w > place.len() => format!("{n:0w$}"),
+        _ => place.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{room_style, same_seat};
+
+    #[test]
+    fn seat_numbers_compare_as_numbers_and_follow_the_rooms_style() {
+        assert!(same_seat("01", "1") && same_seat("1", "001") && !same_seat("01", "10") && same_seat("A1", "A1"));
+        assert_eq!(room_style(["01", "02", "30"].into_iter(), "1"), "01");
+        assert_eq!(room_style(["1", "2", "30"].into_iter(), "7"), "7");
+        assert_eq!(room_style(["01", "02"].into_iter(), "A3"), "A3");
+        assert_eq!(room_style(std::iter::empty(), "5"), "5");
+    }
 }

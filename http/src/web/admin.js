@@ -29,12 +29,12 @@ async function login(ev) {
     const r = await res.json();
     if (!res.ok) throw new Error(r.error || res.statusText);
     if (r.role !== "admin") { $("loginErr").textContent = "机构管理台需要管理员账号（当前为" + (ROLE[r.role] || r.role) + "）。"; return; }
-    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); $("me").textContent = r.user + "（管理员）"; $("pass").value = "";
+    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); sessionStorage.setItem("kaoshi.staff.role", r.role); sessionStorage.setItem("kaoshi.staff.user", r.user); $("me").textContent = r.user + "（管理员）"; $("pass").value = "";
     start();
   } catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
 }
 function showLogin(text) {
-  token = null; sessionStorage.removeItem("kaoshi.staff.token"); clearInterval(refresh);
+  token = null; ["token", "role", "user", "me"].forEach((k) => sessionStorage.removeItem("kaoshi.staff." + k)); clearInterval(refresh);
   $("console").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = "";
   $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
 }
@@ -42,6 +42,7 @@ async function logout() { try { await api("POST", "/api/staff/logout", {}); } ca
 async function start() {
   try { await loadBatches(); } catch (e) { if (token) $("loginErr").textContent = e.message; return; }
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
+  if (!$("me").textContent) $("me").textContent = (sessionStorage.getItem("kaoshi.staff.user") || "") + "（管理员）";
   loadBanks().catch((e) => say(e.message, true));
   clearInterval(refresh); refresh = setInterval(() => { if (!$("panel-batches").classList.contains("hidden")) loadBatches().catch(() => {}); }, 5000);
 }

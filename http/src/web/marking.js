@@ -1,6 +1,6 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
-let token = sessionStorage.getItem("kaoshi.marking.token"), role = sessionStorage.getItem("kaoshi.marking.role"), batch = null, current = null, tab = "mark";
+let token = sessionStorage.getItem("kaoshi.staff.token"), role = sessionStorage.getItem("kaoshi.staff.role"), batch = null, current = null, tab = "mark";
 async function api(method, path, body) {
   const res = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, token ? { Authorization: "Bearer " + token } : {}), body: body === undefined ? undefined : JSON.stringify(body) });
   let data = {}; try { data = await res.json(); } catch (e) {}
@@ -11,11 +11,11 @@ function el(tag, text, cls) { const e = document.createElement(tag); if (text !=
 async function login(ev) {
   ev.preventDefault(); $("loginErr").textContent = "";
   try { const r = await api("POST", "/api/staff/login", { user: $("user").value.trim(), password: $("pass").value });
-    token = r.token; role = r.role; sessionStorage.setItem("kaoshi.marking.token", token); sessionStorage.setItem("kaoshi.marking.role", role); sessionStorage.setItem("kaoshi.marking.user", r.user); start(); }
+    token = r.token; role = r.role; sessionStorage.setItem("kaoshi.staff.token", token); sessionStorage.setItem("kaoshi.staff.role", role); sessionStorage.setItem("kaoshi.staff.user", r.user); start(); }
   catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
 }
 function showLogin(text) {
-  token = null; ["token", "role", "user"].forEach((k) => sessionStorage.removeItem("kaoshi.marking." + k));
+  token = null; ["token", "role", "user", "me"].forEach((k) => sessionStorage.removeItem("kaoshi.staff." + k));
   $("work").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = "";
   $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
 }
@@ -27,7 +27,7 @@ async function start() {
   let list;
   try { list = await api("GET", "/api/proctor/batches"); }
   catch (e) { if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return; } list = null; }
-  $("viewLogin").classList.add("hidden"); $("work").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden"); $("me").textContent = (sessionStorage.getItem("kaoshi.marking.user") || "") + "（" + ({ admin: "管理员", marker: "考评员", leader: "阅卷组长" }[role] || role) + "）";
+  $("viewLogin").classList.add("hidden"); $("work").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden"); $("me").textContent = (sessionStorage.getItem("kaoshi.staff.user") || "") + "（" + ({ admin: "管理员", marker: "考评员", leader: "阅卷组长", proctor: "监考员", chief_proctor: "主考", auditor: "督导" }[role] || role) + "）";
   const sel = $("batchSel"); sel.classList.remove("hidden"); sel.innerHTML = "";
   const ids = list ? list.map((b) => [b.id, b.name]) : [[new URLSearchParams(location.search).get("batch") || "demo", ""]];
   ids.forEach(([id, name]) => { const o = el("option", name || id); o.value = id; sel.appendChild(o); });
@@ -77,7 +77,7 @@ async function nextTask() {
   let r; try { r = await api("GET", "/api/marking/batches/" + encodeURIComponent(batch) + "/next"); } catch (e) { if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return; } box.textContent = "加载失败：" + e.message; return; }
   $("progress").textContent = "我已评 " + r.mine + " 份 · 待评 " + r.waiting + " 份（我可评 " + r.available + " 份）· 已定分 " + r.done + " / " + r.total + " 份";
   if (!r.task) {
-    box.appendChild(el("p", "当前没有分配给您的答卷。"));
+    box.appendChild(el("p", r.total === 0 ? "本批次没有需要人工评阅的简答题答卷（客观题已自动评分）。" : r.waiting === 0 ? "本批次的简答题已全部评完。" : "当前没有分配给您的答卷。"));
     if (r.waiting > 0 && r.available === 0) box.appendChild(el("p", "其余答卷您须回避（同单位或声明关系）、已评过或已分配给其他考评员；如长时间无人可评，请联系阅卷组长分配。"));
     const b = el("button", "刷新"); b.type = "button"; b.onclick = nextTask; box.appendChild(b); return;
   }

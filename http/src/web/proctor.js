@@ -4,7 +4,10 @@ let token = sessionStorage.getItem("kaoshi.staff.token"), batch = null, seats = 
 const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导" };
 const LABEL = { awaiting_identity: "待核验", disconnected: "掉线", paused: "已暂停", answering: "答题中", ready: "已核验", not_logged_in: "未登录", submitted: "已交卷" };
 async function api(method, path, body) {
-  const res = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, token ? { Authorization: "Bearer " + token } : {}), body: body === undefined ? undefined : JSON.stringify(body) });
+  let res;
+  try {
+    res = await fetch(path, { method, headers: Object.assign({ "Content-Type": "application/json" }, token ? { Authorization: "Bearer " + token } : {}), body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) { const err = new Error("无法连接服务器，请稍后重试"); err.status = 0; throw err; }
   let data = {}; try { data = await res.json(); } catch (e) {}
   if (!res.ok) { const err = new Error(data.error || res.statusText); err.status = res.status; throw err; }
   return data;
@@ -18,13 +21,13 @@ function setText(node, text) { if (node.textContent !== text) node.textContent =
 async function login(ev) {
   ev.preventDefault(); $("loginErr").textContent = "";
   try { const r = await api("POST", "/api/staff/login", { user: $("user").value.trim(), password: $("pass").value });
-    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); sessionStorage.setItem("kaoshi.staff.me", r.user + "（" + (ROLE[r.role] || r.role) + "）"); await start(); }
+    token = r.token; sessionStorage.setItem("kaoshi.staff.token", token); sessionStorage.setItem("kaoshi.staff.me", r.user + "（" + (ROLE[r.role] || r.role) + "）"); sessionStorage.setItem("kaoshi.staff.role", r.role); sessionStorage.setItem("kaoshi.staff.user", r.user); await start(); }
   catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
 }
 async function start() {
   let list;
   try { list = await api("GET", "/api/proctor/batches"); } catch (e) { showLogin(e.status === 401 ? "登录已失效，请重新登录。" : e.message); return; }
-  $("me").textContent = sessionStorage.getItem("kaoshi.staff.me") || "";
+  $("me").textContent = sessionStorage.getItem("kaoshi.staff.me") || (sessionStorage.getItem("kaoshi.staff.user") ? sessionStorage.getItem("kaoshi.staff.user") + "（" + (ROLE[sessionStorage.getItem("kaoshi.staff.role")] || "") + "）" : "");
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
   list = list.filter((b) => !b.closed);
@@ -37,7 +40,13 @@ async function start() {
 let retry = null, lostSince = null;
 function connection(ok) {
   $("live").classList.toggle("hidden", !ok);
-  if (ok) { lostSince = null; $("banner").classList.add("hidden"); return; }
+  if (ok) {
+    if (lostSince != null) {
+      const paused = Object.values(seats).filter((s) => s.status === "paused").length;
+      say("实时连接已恢复。" + (paused ? "有 " + paused + " 个考位处于暂停状态（服务器重启会暂停答题中的考位），请核对后恢复。" : ""));
+    }
+    lostSince = null; $("banner").classList.add("hidden"); return;
+  }
   if (lostSince == null) lostSince = Date.now();
   $("banner").textContent = "与服务器的实时连接已断开（" + new Date(lostSince).toLocaleTimeString("zh-CN", { hour12: false }) + " 起），正在重新连接……考位状态可能不是最新的，请勿据此操作。";
   $("banner").classList.remove("hidden");
@@ -57,7 +66,7 @@ async function watch(id) {
   source.onerror = () => { connection(false); source.close(); source = null; retry = setTimeout(() => watch(id), 2000); };
 }
 function showLogin(text) {
-  token = null; sessionStorage.removeItem("kaoshi.staff.token"); sessionStorage.removeItem("kaoshi.staff.me"); clearTimeout(retry); if (source) { source.close(); source = null; }
+  token = null; ["token", "role", "user", "me"].forEach((k) => sessionStorage.removeItem("kaoshi.staff." + k)); clearTimeout(retry); if (source) { source.close(); source = null; }
   seats = {}; selected = null; tiles = {}; layoutKey = ""; $("grid").innerHTML = ""; $("summary").textContent = ""; $("record").classList.add("hidden"); $("banner").classList.add("hidden");
   $("console").classList.add("hidden"); $("batchSel").classList.add("hidden"); $("logoutBtn").classList.add("hidden"); $("me").textContent = ""; $("live").classList.add("hidden");
   $("viewLogin").classList.remove("hidden"); $("loginErr").textContent = text || "";
@@ -91,7 +100,7 @@ function layout() {
     const box = el("div", null, "tiles");
     rooms[room].sort((a, b) => byNumber(a.seat, b.seat)).forEach((s) => {
       const b = el("button", null, "seatcard"); b.type = "button"; b.dataset.ticket = s.ticket;
-      const marks = el("span", null, "marks"); marks.append(el("span", null, "v hidden"), el("span", "补时", "o hidden"));
+      const marks = el("span", null, "marks"); marks.append(el("span", null, "v hidden"), el("span", "补时", "o hidden"), el("span", "新设备", "d hidden"), el("span", "锁定", "l hidden"));
       b.append(el("span", null, "a"), el("span", null, "b"), marks, el("span", null, "sr"));
       b.onclick = () => select(s.ticket); box.appendChild(b); tiles[s.ticket] = b;
     });
@@ -106,12 +115,13 @@ function paintTile(s) {
   setText(b.children[0], s.seat + " " + s.name);
   const word = { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
   setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
-  const [v, o] = b.children[2].children;
+  const [v, o, dev, lock] = b.children[2].children;
+  dev.classList.toggle("hidden", !(s.new_device && s.status === "awaiting_identity")); lock.classList.toggle("hidden", !s.login_locked_seconds);
   setText(v, s.violations ? "⚠" + s.violations : ""); v.classList.toggle("hidden", !s.violations);
   // What the tile shows, then for screen readers and the mouse what it leaves out.
   const owed = s.status !== "submitted" && s.offline_uncredited_seconds > 0;
   o.classList.toggle("hidden", !owed);
-  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "") + (owed ? "，掉线未补 " + hms(s.offline_uncredited_seconds) : "");
+  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "") + (owed ? "，掉线未补 " + hms(s.offline_uncredited_seconds) : "") + (s.new_device && s.status === "awaiting_identity" ? "，登录设备与上次核验时不同" : "") + (s.login_locked_seconds ? "，登录已锁定" : "");
   setText(b.children[3], more);
   const title = s.room + " " + s.seat + "号 " + s.name + more.slice(s.room.length + 2);
   if (b.title !== title) b.title = title;
@@ -131,7 +141,7 @@ function counts() {
   const want = [[null, "全部 " + list.length]].concat(Object.keys(LABEL).filter((k) => n[k] || filter === k).map((k) => [k, LABEL[k] + " " + (n[k] || 0)]));
   if (box.children.length !== want.length || want.some(([k], i) => box.children[i].dataset.status !== String(k))) {
     box.innerHTML = "";
-    want.forEach(([k]) => { const b = el("button"); b.type = "button"; b.dataset.status = String(k); b.onclick = () => { filter = k; update([]); }; box.appendChild(b); });
+    want.forEach(([k]) => { const b = el("button"); b.type = "button"; b.dataset.status = String(k); b.onclick = () => { filter = k; if (seats[selected] && filter && seats[selected].status !== filter) { const was = selected; selected = null; paintTile(seats[was]); detail(); say(""); } update([]); }; box.appendChild(b); });
   }
   want.forEach(([k, text], i) => { const b = box.children[i]; setText(b, text); b.setAttribute("aria-pressed", String(filter === k)); });
   document.querySelectorAll("#grid .room").forEach((sec) => {
@@ -141,7 +151,7 @@ function counts() {
     setText(sec.querySelector("h2 span"), "（" + inRoom.length + " 人：" + Object.keys(LABEL).filter((k) => c[k]).map((k) => LABEL[k] + " " + c[k]).join("，") + "）");
   });
   setText($("summary"), list.length ? (filter ? "只显示“" + LABEL[filter] + "”的考位。" : "") : "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。");
-  const approvable = shownWith("awaiting_identity"), resumable = shownWith("paused");
+  const approvable = shownWith("awaiting_identity").filter((s) => !s.new_device), resumable = shownWith("paused");
   $("bulkApprove").classList.toggle("hidden", approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
   $("bulkResume").classList.toggle("hidden", resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
 }
@@ -190,15 +200,23 @@ function actions(s) {
   }
   if (s.status !== "submitted") {
     add("延时", "", () => ask(s, "extend", { title: "延长考试时间", minutes: true, reason: "延时原因" }));
-    add("换座", "", () => ask(s, "move", { title: "调换座位", text: "换座后考生须在新座位重新登录，并由监考员再次核验身份。", move: true, reason: "换座原因" }));
+    add("调座", "", () => ask(s, "move", { title: "调座", text: "调座后考生须在新座位重新登录，并由监考员再次核验身份。", move: true, reason: "调座原因" }));
     add("记录违纪", "", () => ask(s, "violation", { title: "记录违纪", text: "违纪记录写入考场记录，不能撤销。", reason: "违纪情况" }));
   }
   if (running(s) || s.status === "paused") add("强制交卷", "danger", () => ask(s, "submit", { title: "强制交卷", text: "强制交卷后考生不能再作答，且不能撤销。", reason: "强制交卷原因", danger: true }));
 }
-function say(text, bad) { const m = $("msg"); m.textContent = text; m.classList.toggle("bad", !!bad); }
+const DONE = { approve: "已核验通过", unlock: "已解除登录锁定", pause: "已暂停", resume: "已恢复", credit_offline: "已补时", extend: "已延时", move: "已调座", violation: "已记录违纪", submit: "已强制交卷" };
+// The latest message, cleared after a while so that it never reads as news.
+let sayTimer = null;
+function say(text, bad) { const m = $("msg"); m.textContent = text; m.classList.toggle("bad", !!bad); clearTimeout(sayTimer); if (text && !bad) sayTimer = setTimeout(() => { m.textContent = ""; }, 15000); }
 async function act(s, action, body) {
   say("");
-  try { const r = await api("POST", seatPath(s.ticket) + "/" + action, body); keep(r); update([r]); say("已完成：" + r.name + "（" + r.ticket + "）。"); history(); return null; }
+  try {
+    const r = await api("POST", seatPath(s.ticket) + "/" + action, body); keep(r); update([r]);
+    say((DONE[action] || "已完成") + "：" + r.name + "（" + r.room + " " + r.seat + "号）。"); history();
+    if (tiles[r.ticket]) tiles[r.ticket].focus();
+    return null;
+  }
   catch (e) { if (e.status === 401) { showLogin("登录已失效，请重新登录。"); return null; } say("操作失败：" + e.message, true); return e.message; }
 }
 const seatPath = (ticket) => "/api/proctor/batches/" + encodeURIComponent(batch) + "/seats/" + encodeURIComponent(ticket);
@@ -226,7 +244,8 @@ function ask(s, action, o) {
   $("actText").textContent = o.text || "";
   $("actList").classList.add("hidden");
   $("fMinutes").classList.toggle("hidden", !o.minutes); $("actMinutes").value = o.minutes ? "5" : "";
-  $("fMove").classList.toggle("hidden", !o.move); $("actRoom").value = o.move ? s.room : ""; $("actSeat").value = "";
+  $("fMove").classList.toggle("hidden", !o.move); $("actSeat").value = "";
+  if (o.move) { const sel = $("actRoom"); sel.innerHTML = ""; [...new Set(Object.values(seats).map((x) => x.room))].sort(byNumber).forEach((r) => { const op = el("option", r); op.value = r; sel.appendChild(op); }); sel.value = s.room; }
   $("fReason").classList.toggle("hidden", !o.reason); $("actReasonLabel").textContent = (o.reason || "原因") + "（必填）"; $("actReason").value = "";
   $("actOk").textContent = o.danger ? "确认强制交卷" : "确认"; $("actOk").className = o.danger ? "danger" : "primary";
   $("actErr").textContent = "";
@@ -234,11 +253,12 @@ function ask(s, action, o) {
   (o.minutes ? $("actMinutes") : o.move ? $("actSeat") : $("actReason")).focus();
 }
 function bulk(status, action, title, text) {
-  const list = shownWith(status);
+  // A login from another device than the one approved before is checked one by one.
+  const all = shownWith(status), list = all.filter((s) => !(action === "approve" && s.new_device)), apart = all.filter((s) => !list.includes(s));
   if (!list.length) return;
   pending = { kind: "bulk", list, action };
   $("actTitle").textContent = title + "（" + list.length + " 名考生）";
-  $("actText").textContent = text;
+  $("actText").textContent = text + (apart.length ? "（" + apart.map((s) => s.seat + "号 " + s.name).join("、") + " 的登录设备与上次核验时不同，不在此列，请单独核验。）" : "");
   const ul = $("actList"); ul.innerHTML = ""; list.forEach((s) => ul.appendChild(el("li", s.room + " " + s.seat + "号 " + s.name + "（" + s.ticket + "）"))); ul.classList.remove("hidden");
   ["fMinutes", "fMove", "fReason"].forEach((id) => $(id).classList.add("hidden"));
   $("actOk").textContent = "确认" + title; $("actOk").className = "primary"; $("actErr").textContent = "";
@@ -257,7 +277,7 @@ async function confirmDialog(ev) {
     }
     $("actOk").disabled = false; update(p.list);
     if (failed.length) { $("actErr").textContent = "已完成 " + done + " 人；未完成 " + failed.length + " 人：" + failed.join("；"); return; }
-    $("actDialog").close(); say("已完成 " + done + " 名考生。"); return;
+    $("actDialog").close(); say("已完成 " + done + " 名考生。"); $("grid").querySelector(".seatcard:not(.hide)")?.focus(); return;
   }
   const o = p.o, body = {};
   if (o.minutes) {
@@ -266,7 +286,7 @@ async function confirmDialog(ev) {
     body.minutes = m;
   }
   if (o.move) {
-    body.room = $("actRoom").value.trim(); body.seat = $("actSeat").value.trim();
+    body.room = $("actRoom").value; body.seat = $("actSeat").value.trim();
     if (!body.room) { $("actErr").textContent = "请填写新考场。"; $("actRoom").focus(); return; }
     if (!body.seat) { $("actErr").textContent = "请填写新座位号。"; $("actSeat").focus(); return; }
   }
@@ -279,6 +299,7 @@ async function confirmDialog(ev) {
   $("actOk").disabled = false;
   if (failure) { $("actErr").textContent = "操作失败：" + failure; return; }
   $("actDialog").close();
+  if (tiles[p.s.ticket]) tiles[p.s.ticket].focus();
 }
 $("actForm").onsubmit = confirmDialog;
 $("actCancel").onclick = () => $("actDialog").close();

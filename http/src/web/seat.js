@@ -40,7 +40,7 @@ function announce(text) { const sr = $("sr"); sr.textContent = ""; setTimeout(()
 // extension is announced too.
 const WARN = [600, 300, 60];
 let warned = {}, lastClock = null;
-function notice(text) { const n = $("notice"); n.textContent = text; n.classList.remove("hidden"); }
+function notice(text) { $("noticeText").textContent = text; $("notice").classList.remove("hidden"); }
 function warnings() {
   WARN.forEach((w) => {
     if (remaining <= w && remaining > 0 && !warned[w]) {
@@ -88,7 +88,8 @@ async function login(ev) {
   ev.preventDefault(); $("loginErr").textContent = "";
   try {
     const r = await api("POST", "/api/seat/login", { ticket: $("ticket").value.trim(), id_number: $("idnum").value.trim() });
-    token = r.token; localStorage.setItem("kaoshi.seat.token", token); route(r);
+    token = r.token; localStorage.setItem("kaoshi.seat.token", token); await route(r);
+    if (!$("viewWait").classList.contains("hidden")) $("waitText").focus();
   } catch (e) { $("loginErr").textContent = "登录失败：" + e.message; }
 }
 
@@ -159,10 +160,10 @@ async function showRules(st) {
 async function acknowledgeRules(ev) {
   ev.preventDefault(); $("rulesErr").textContent = "";
   if (!$("rulesCheck").checked) { $("rulesErr").textContent = "请先勾选“我已阅读并将遵守以上考生须知”。"; $("rulesCheck").focus(); return; }
-  try { route(await api("POST", "/api/seat/rules")); announce("已确认考生须知。"); }
+  try { await route(await api("POST", "/api/seat/rules")); announce("已确认考生须知。"); if (!$("viewWait").classList.contains("hidden")) $("rulesDone").focus(); }
   catch (e) { $("rulesErr").textContent = "确认失败：" + e.message; }
 }
-function waiting(text, st) { $("waitText").textContent = text; countdown(st); showRules(st); show("viewWait"); }
+function waiting(text, st) { $("waitText").textContent = text; countdown(st); showRules(st); show("viewWait"); $("clock").classList.add("hidden"); }
 
 async function route(st) {
   sessionInfo = st; status = st.status; loadPending();
@@ -178,7 +179,7 @@ async function route(st) {
       countdown({});
       if (!paper) await loadPaper(); else { show("exam"); pump(); }
       startTicker(); break;
-    case "paused": $("waitText").textContent = "考试已被监考员暂停，计时已停止。请听从监考员安排。"; $("rulesBox").classList.add("hidden"); show("viewWait"); showSaveState(); break;
+    case "paused": $("clock").classList.remove("hidden"); $("waitText").textContent = "考试已暂停，计时已停止，已保存的答案不会丢失。请听从监考员安排。"; $("rulesBox").classList.add("hidden"); show("viewWait"); showSaveState(); break;
     case "submitted": handedIn((st.remaining_seconds === 0 ? "考试时间到，试卷已自动提交" : "试卷已提交") + "（" + st.answered + " 题已作答）。"); break;
     default: show("viewLogin");
   }
@@ -187,6 +188,8 @@ async function route(st) {
 async function loadPaper() {
   try {
     paper = await api("GET", "/api/seat/paper");
+    // Opening the paper started the clock on the server: the seat answers now.
+    status = "answering";
     await loadAcked();
     $("title").textContent = paper.title; buildNav(); render(); show("exam"); showSaveState(); pump();
     $("stem").focus();
@@ -225,7 +228,7 @@ function paintNav() {
     b.classList.toggle("done", done); b.classList.toggle("pend", pend); b.classList.toggle("flag", flag);
     b.children[1].textContent = (done ? "✓" : "") + (pend ? "…" : "") + (flag ? "⚑" : "");
     b.setAttribute("aria-label", "第" + (it.pos + 1) + "题，" + (pend ? "待保存" : done ? "已作答" : "未作答") + (flag ? "，已标记" : ""));
-    if (view === "single" && it.pos === cur) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+    if (view === "single" && it.pos === cur) { if (b.getAttribute("aria-current") !== "true") { b.setAttribute("aria-current", "true"); followNav(b); } } else b.removeAttribute("aria-current");
   });
   const p = pendingCount();
   $("progress").textContent = n + " / " + paper.items.length + (p ? "（" + p + " 题待保存）" : "");
@@ -239,6 +242,11 @@ function paintFlags() {
     b.textContent = f ? "取消标记" : "标记"; b.setAttribute("aria-pressed", String(f));
     d.querySelector(".flagged").textContent = f ? "⚑ 已标记" : "";
   });
+}
+// Keeps the current item's number in sight in the navigator's own scroll box.
+function followNav(b) {
+  const box = document.querySelector("#exam aside"), r = b.getBoundingClientRect(), o = box.getBoundingClientRect();
+  if (box.scrollHeight > box.clientHeight && (r.top < o.top || r.bottom > o.bottom)) box.scrollTop += r.top - o.top - o.height / 2;
 }
 // To an item: in list mode scroll to it, otherwise show it alone.
 function jump(pos) {
@@ -262,9 +270,10 @@ function answerWidget(it, container) {
     const l = document.createElement("label"); l.className = "opt";
     const inp = document.createElement("input"); inp.type = it.type === "multiple" ? "checkbox" : "radio"; inp.name = "q" + it.pos; inp.value = code;
     inp.onchange = () => choose(it, code, inp.checked);
-    const b = document.createElement("b"); b.textContent = it.type === "judge" ? "" : code + ".";
     const s = document.createElement("span"); s.textContent = text;
-    l.append(inp, b, s); group.appendChild(l);
+    if (it.type === "judge") l.append(inp, s);
+    else { const b = document.createElement("b"); b.textContent = code + "."; l.append(inp, b, s); }
+    group.appendChild(l);
   });
   container.appendChild(group); syncWidget(it);
 }
@@ -393,24 +402,25 @@ $("submitBtn").onclick = openReview;
 $("submitTop").onclick = openReview;
 $("reviewBack").onclick = () => { view = "single"; render(); $("stem").focus(); };
 $("reviewSubmit").onclick = askSubmit;
-$("nextCandidate").onclick = () => logout();
+$("nextCandidate").onclick = () => { logout(); $("ticket").focus(); };
 $("confirmNo").onclick = () => $("confirm").close();
 $("confirmYes").onclick = doSubmit;
+$("noticeClose").onclick = () => { $("notice").classList.add("hidden"); $("stem").focus(); };
 $("keysOn").onchange = () => { keysOn = $("keysOn").checked; announce(keysOn ? "已启用单键快捷键。" : "已关闭单键快捷键。"); };
 $("skipLink").onclick = (e) => {
   e.preventDefault();
   const target = !$("exam").classList.contains("hidden") ? (view === "list" ? $("item" + cur) : view === "review" ? $("reviewTitle") : $("stem")) : $("main");
   target.focus();
 };
-// Single-key shortcuts (WCAG 2.1.4: they can be switched off). Arrows on a
-// focused option move between options as the browser does.
+// Single-key shortcuts (WCAG 2.1.4: they can be switched off).
 document.addEventListener("keydown", (e) => {
   if (!paper || $("exam").classList.contains("hidden") || view !== "single" || $("confirm").open || e.ctrlKey || e.altKey || e.metaKey) return;
   const tag = e.target.tagName, option = tag === "INPUT" && (e.target.type === "radio" || e.target.type === "checkbox");
   if (tag === "TEXTAREA" || tag === "SELECT" || tag === "INPUT" && !option) return;
   const it = paper.items[cur];
-  if (e.key === "ArrowRight" && !option) { $("nextBtn").click(); return; }
-  if (e.key === "ArrowLeft" && !option) { $("prevBtn").click(); return; }
+  // ←/→ always change the item, on an option too (the browser would move the
+  // choice to the next option and save it); ↑/↓ move between options.
+  if (e.key === "ArrowRight" || e.key === "ArrowLeft") { e.preventDefault(); $(e.key === "ArrowRight" ? "nextBtn" : "prevBtn").click(); if (option) $("stem").focus(); return; }
   if (!keysOn) return;
   if (e.key === "m" || e.key === "M") toggleFlag(cur);
   else if (it.type === "judge" && (e.key === "t" || e.key === "T" || e.key === "1")) choose(it, "T", true);

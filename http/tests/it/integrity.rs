@@ -76,8 +76,14 @@ async fn a_move_onto_a_taken_seat_names_who_sits_there() {
     let (code, body) = room.act(&p, 0, "move", json!({"room": "第1考场", "seat": "02", "reason": "机器故障"})).await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("action.seat_taken")), "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("考生1") && e.contains("T0001")), "{body}");
+    // "2" is seat 02 too.
+    let (code, body) = room.act(&p, 0, "move", json!({"room": "第1考场", "seat": "2", "reason": "机器故障"})).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("action.seat_taken")), "{body}");
     let (code, body) = room.act(&p, 0, "move", json!({"room": "第1考场", "seat": "31", "reason": "机器故障"})).await;
     assert_eq!((code, body["seat"].as_str()), (StatusCode::OK, Some("31")));
+    // A free seat typed without its zero is written as the room writes its seats.
+    let (code, body) = room.act(&p, 2, "move", json!({"room": "第1考场", "seat": "5", "reason": "机器故障"})).await;
+    assert_eq!((code, body["seat"].as_str()), (StatusCode::OK, Some("05")), "{body}");
 }
 
 #[tokio::test]
