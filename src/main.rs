@@ -6,6 +6,7 @@ mod assemble;
 mod audit;
 mod bank;
 mod bank_files;
+mod calendar;
 mod batch;
 mod coverage_report;
 mod demo;
@@ -61,6 +62,9 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Assemble one paper per candidate and write papers.jsonl.
     Assemble(assemble::AssembleArgs),
+    /// Working days by China's holiday arrangements (节假日与调休).
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
     /// HTTPS for the exam LAN: a local certificate authority and server certificate.
     #[command(subcommand)]
     Tls(tls::TlsCommand),
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Command::Grade(a) => grade::run(a),
         Command::Assemble(a) => assemble::run(a),
         Command::Tls(c) => tls::run(c),
+        Command::Calendar(c) => calendar::run(c),
         Command::Login { server, user } => remote::login(&server, user.as_deref()),
     };
     match result {

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod answers;
 pub mod archive;
 pub mod batch;
+pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod error;

@@ -238,3 +238,50 @@ fn assemble_refuses_an_unsatisfiable_spec_and_writes_nothing() {
     fails_with(&o, "type multiple: a paper needs 10 items, the bank has 0 active");
     assert!(!p.join("x.jsonl").exists());
 }
+
+#[test]
+fn the_calendar_counts_working_days_by_the_holiday_notices() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    let o = kaoshi(&["calendar", "add-workdays", "2026-12-12", "5"], d);
+    ok(&o);
+    assert_eq!(stdout(&o), "2026-12-18\n", "the issue's example: a Saturday plus five working days");
+    let o = kaoshi(&["calendar", "add-workdays", "2026-09-30", "1"], d);
+    ok(&o);
+    assert_eq!(stdout(&o), "2026-10-08\n", "the National Day holiday is the 1st to the 7th; the 8th is a Thursday");
+    for (date, says) in [
+        ("2026-10-10", "2026-10-10 工作日（国庆节调休上班）\n"),
+        ("2026-10-02", "2026-10-02 非工作日（国庆节）\n"),
+        ("2026-12-12", "2026-12-12 非工作日（周六）\n"),
+        ("2026-12-14", "2026-12-14 工作日\n"),
+    ] {
+        let o = kaoshi(&["calendar", "is-workday", date], d);
+        ok(&o);
+        assert_eq!(stdout(&o), says);
+    }
+    // A provisional year warns; a year without a file is an error that says what to do.
+    let o = kaoshi(&["calendar", "is-workday", "2027-03-01"], d);
+    ok(&o);
+    assert!(stderr(&o).contains("2027 年只有法定节假日"), "{}", stderr(&o));
+    let o = kaoshi(&["calendar", "add-workdays", "2028-03-01", "1"], d);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("没有 2028 年的节假日安排"), "{}", stderr(&o));
+    let o = kaoshi(&["calendar", "is-workday", "2026-13-01"], d);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("日期“2026-13-01”无效"), "{}", stderr(&o));
+    // The organisation adds a year in its data directory; a bad file is named.
+    let cal = d.join("data").join("calendar");
+    std::fs::create_dir_all(&cal).expect("dir");
+    std::fs::write(
+        cal.join("2028.toml"),
+        "year = 2028\nsource = \"本机构按通知整理\"\nstatus = \"official\"\n[[holiday]]\nname = \"劳动节\"\nfrom = \"2028-05-01\"\nto = \"2028-05-05\"\n",
+    )
+    .expect("write");
+    let o = kaoshi(&["calendar", "add-workdays", "2028-04-28", "1", "--data", "data"], d);
+    ok(&o);
+    assert_eq!(stdout(&o), "2028-05-08\n");
+    std::fs::write(cal.join("2029.toml"), "year = 2029\n").expect("write");
+    let o = kaoshi(&["calendar", "is-workday", "2028-05-02", "--data", "data"], d);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("2029.toml：格式错误"), "{}", stderr(&o));
+}
