@@ -247,6 +247,7 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         approved_device: None,
         flagged: Vec::new(),
         rules_acknowledged: None,
+        cancelled: None,
         offline_credited_ms: 0,
     }
 }

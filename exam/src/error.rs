@@ -90,6 +90,7 @@ codes! {
     NothingToCredit = "action.nothing_to_credit": "the seat has no uncredited disconnection time",
     SeatTaken = "action.seat_taken": "a move onto a seat another candidate holds",
     BadPlace = "action.place": "a move needs a room and a seat",
+    BadViolation = "action.violation": "a violation's category or outcome is not one of the list",
     UnknownAction = "action.unknown": "no such seat action",
     Recused = "marking.recused": "the marker must recuse from this response",
     ResponseNotFound = "marking.not_found": "no response with this code",

@@ -111,6 +111,7 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
         "等级",
         "理论知识成绩",
         "结果",
+        "备注",
     ])];
     let mut certs = vec![header(&[
         "序号",
@@ -125,11 +126,13 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
         "考试日期",
     ])];
     for (n, seat) in seats.iter().enumerate() {
-        let (score, verdict) = match (&seat.status, &seat.result) {
-            (Status::Submitted, Some(r)) => {
-                (format!("{:.1}", r.score), if r.passed == Some(true) { "合格" } else { "不合格" })
+        // A result cancelled for a violation shows as 0 / 不合格 with why.
+        let (score, verdict, note) = match (&seat.status, &seat.result, &seat.cancelled) {
+            (_, _, Some(why)) => ("0.0".to_string(), "不合格", format!("{}（{why}）", crate::seat::CANCEL_RESULT)),
+            (Status::Submitted, Some(r), None) => {
+                (format!("{:.1}", r.score), if r.passed == Some(true) { "合格" } else { "不合格" }, String::new())
             }
-            _ => (String::new(), "缺考"),
+            _ => (String::new(), "缺考", String::new()),
         };
         results.push(vec![
             (n + 1).to_string(),
@@ -142,6 +145,7 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
             level.clone(),
             score.clone(),
             verdict.to_string(),
+            note,
         ]);
         if verdict == "合格" {
             certs.push(vec![

@@ -237,7 +237,10 @@ fn describe(e: &Event) -> Option<String> {
             d["to"]["seat"].as_str().unwrap_or("?"),
             reason(d)
         ),
-        EventKind::Violation => format!("违纪{}", reason(d)),
+        EventKind::Violation => match (d["category"].as_str(), d["outcome"].as_str()) {
+            (Some(category), Some(outcome)) => format!("违纪：{category}{}，{outcome}", reason(d)),
+            _ => format!("违纪{}", reason(d)),
+        },
         EventKind::Disconnect => format!("掉线 {} 秒", d["seconds"].as_i64().unwrap_or(0)),
         EventKind::Unlock => format!("解除登录锁定{}", reason(d)),
         // The candidate's own hand-in and the timer's are in the counts; a

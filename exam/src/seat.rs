@@ -96,6 +96,10 @@ pub struct SeatRecord {
     /// When the candidate acknowledged the exam rules (Unix ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules_acknowledged: Option<i64>,
+    /// The result of this exam is cancelled for a violation: category and
+    /// reason. Exports show 0 / 不合格 with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled: Option<String>,
 }
 
 /// Where a login came from, as the server saw it.
@@ -195,6 +199,10 @@ pub enum Action {
     Violation {
         /// What happened (required).
         reason: Option<String>,
+        /// One of [`VIOLATION_CATEGORIES`] (其他 when absent).
+        category: Option<String>,
+        /// One of [`VIOLATION_OUTCOMES`] (警告 when absent).
+        outcome: Option<String>,
     },
     /// The candidate hands in.
     HandIn,
@@ -265,6 +273,32 @@ fn required(reason: &Option<String>, action: &str) -> Result<String, Refusal> {
         .filter(|r| !r.is_empty())
         .map(str::to_string)
         .ok_or_else(|| Refusal::invalid(Code::ReasonRequired, format!("{action}需要填写原因")))
+}
+
+/// Violation categories (违纪类别).
+pub const VIOLATION_CATEGORIES: [&str; 6] = ["夹带", "替考", "交头接耳", "使用通讯工具", "设备异常", "其他"];
+
+/// Outcomes of a violation.
+pub const VIOLATION_OUTCOMES: [&str; 2] = ["警告", CANCEL_RESULT];
+
+/// The outcome that cancels the candidate's result of this exam.
+pub const CANCEL_RESULT: &str = "取消本次考试成绩";
+
+/// `value` if it is one of `list` (`default` when absent), or why not.
+fn one_of(
+    value: &Option<String>,
+    list: &[&'static str],
+    default: &'static str,
+    what: &str,
+) -> Result<&'static str, Refusal> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => {
+            list.iter().find(|c| **c == v).copied().ok_or_else(|| {
+                Refusal::invalid(Code::BadViolation, format!("{what}“{v}”无效：应为 {}", list.join("、")))
+            })
+        }
+    }
 }
 
 fn optional(reason: &Option<String>) -> Option<&str> {
@@ -566,10 +600,16 @@ impl SeatRecord {
                 change.revoked = revoked;
                 Ok(change)
             }
-            Action::Violation { reason } => {
+            Action::Violation { reason, category, outcome } => {
                 let reason = required(reason, "记录违纪")?;
+                let category = one_of(category, &VIOLATION_CATEGORIES, "其他", "违纪类别")?;
+                let outcome = one_of(outcome, &VIOLATION_OUTCOMES, "警告", "处理结果")?;
                 s.violations += 1;
-                Ok(Change::of(s).logged(EventKind::Violation, json!({"reason": reason})))
+                if outcome == CANCEL_RESULT {
+                    s.cancelled = Some(format!("{category}：{reason}"));
+                }
+                let detail = json!({"reason": reason, "category": category, "outcome": outcome});
+                Ok(Change::of(s).logged(EventKind::Violation, detail))
             }
             Action::HandIn => match s.status {
                 Status::Submitted => Ok(Change::of(s)),
@@ -660,6 +700,7 @@ mod tests {
             approved_device: None,
             flagged: Vec::new(),
             rules_acknowledged: None,
+            cancelled: None,
         }
     }
 
@@ -865,5 +906,24 @@ mod tests {
         assert_eq!((again.seat.rules_acknowledged, again.event), (Some(5), None));
         assert_eq!(seat(Status::NotLoggedIn).apply(&ack(), 0).expect_err("no login").code, Code::WrongStatus);
         assert_eq!(seat(Status::Submitted).apply(&ack(), 0).expect_err("handed in").code, Code::WrongStatus);
+    }
+
+    #[test]
+    fn a_violation_has_a_category_and_an_outcome_and_may_cancel_the_result() {
+        let s = ok(&seat(Status::Ready), Action::Open { batch_start: 0 }, 0);
+        let v = |category: Option<&str>, outcome: Option<&str>| Action::Violation {
+            reason: reason("桌上有纸条"),
+            category: category.map(str::to_string),
+            outcome: outcome.map(str::to_string),
+        };
+        let c = s.apply(&v(None, None), 1).expect("defaults");
+        assert_eq!(c.event.map(|e| e.1), Some(json!({"reason": "桌上有纸条", "category": "其他", "outcome": "警告"})));
+        assert_eq!((c.seat.violations, c.seat.cancelled), (1, None));
+        let c = s.apply(&v(Some("夹带"), Some("取消本次考试成绩")), 1).expect("cancel");
+        assert_eq!(c.seat.cancelled.as_deref(), Some("夹带：桌上有纸条"));
+        let e = s.apply(&v(Some("作弊"), None), 1).expect_err("unknown category");
+        assert_eq!(e.code, Code::BadViolation);
+        assert!(e.message.contains("违纪类别“作弊”无效"), "{}", e.message);
+        assert_eq!(s.apply(&v(None, Some("开除")), 1).expect_err("unknown outcome").code, Code::BadViolation);
     }
 }

@@ -177,9 +177,10 @@ async fn a_proctor_runs_a_hundred_seats_on_one_screen() {
     .await;
     click(&c, "#actCancel").await;
     open_dialog_for(&c, "R0003", "记录违纪").await;
+    c.execute("document.getElementById('actCategory').value = '使用通讯工具';", vec![]).await.expect("category");
     type_into(&c, "#actReason", "偷看手机").await;
     click(&c, "#actOk").await;
-    until(&c, "the violation in the history", "[...document.querySelectorAll('#history li')].some(li => /^\\d\\d:\\d\\d:\\d\\d 违纪（偷看手机）（p1）$/.test(li.textContent)) && document.querySelector(\".seatcard[data-ticket='R0003']\").textContent.includes('⚠1')").await;
+    until(&c, "the violation in the history", "[...document.querySelectorAll('#history li')].some(li => /^\\d\\d:\\d\\d:\\d\\d 违纪：使用通讯工具（偷看手机），警告（p1）$/.test(li.textContent)) && document.querySelector(\".seatcard[data-ticket='R0003']\").textContent.includes('⚠1')").await;
     assert!(js(&c, "return document.getElementById('msg').textContent;")
         .await
         .as_str()

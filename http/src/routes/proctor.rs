@@ -107,6 +107,7 @@ pub struct SeatView {
     new_device: bool,
     login_failures: u32,
     login_locked_seconds: i64,
+    cancelled: Option<String>,
 }
 
 impl SeatView {
@@ -132,6 +133,7 @@ impl SeatView {
             new_device: seat.new_device(),
             login_failures: lock.0,
             login_locked_seconds: (lock.1.max(0) + 999) / 1000,
+            cancelled: seat.cancelled.clone(),
         }
     }
 }
@@ -274,6 +276,8 @@ pub struct ActionBody {
     minutes: Option<i64>,
     room: Option<String>,
     seat: Option<String>,
+    category: Option<String>,
+    outcome: Option<String>,
 }
 
 fn action_of(name: &str, body: ActionBody) -> Result<Action, Refusal> {
@@ -285,7 +289,7 @@ fn action_of(name: &str, body: ActionBody) -> Result<Action, Refusal> {
         "extend" => Action::Extend { minutes: body.minutes, reason, cap_ms: 0 },
         "credit_offline" => Action::CreditOffline { reason, cap_ms: 0 },
         "move" => Action::Move { room: body.room, seat: body.seat, reason },
-        "violation" => Action::Violation { reason },
+        "violation" => Action::Violation { reason, category: body.category, outcome: body.outcome },
         "submit" => Action::ForceSubmit { reason },
         other => return Err(Refusal::not_found(Code::UnknownAction, format!("没有“{other}”这项操作"))),
     })

@@ -173,11 +173,13 @@ let actionsKey = "", historyOf = null;
 function detail() {
   const s = seats[selected], box = $("detail");
   if (!s) { box.innerHTML = "<p>点击考位查看详情并操作。</p>"; $("actions").innerHTML = ""; $("historyBox").classList.add("hidden"); actionsKey = ""; return; }
-  if (box.dataset.ticket !== s.ticket) { box.innerHTML = ""; box.dataset.ticket = s.ticket; box.append(el("h3"), el("p", null, "facts"), el("p", null, "device"), el("p", null, "locks")); }
+  if (box.dataset.ticket !== s.ticket) { box.innerHTML = ""; box.dataset.ticket = s.ticket; box.append(el("h3"), el("p", null, "facts"), el("p", null, "device"), el("p", null, "locks"), el("p", null, "cancelled")); }
   setText(box.children[0], s.name + "（" + s.ticket + "）"); facts(s);
   const d = box.querySelector(".device");
   d.className = "device" + (s.new_device ? " warn" : "");
   setText(d, s.device_address ? "登录设备：" + s.device_address + " · " + (s.device_browser || "未知浏览器") + (s.new_device ? "　⚠ 与上次核验通过的设备不同，请核对考生本人和考位" : "") : "");
+  const c = box.querySelector(".cancelled"); c.className = "cancelled" + (s.cancelled ? " warn" : "");
+  setText(c, s.cancelled ? "本次考试成绩已取消（" + s.cancelled + "）" : "");
   const l = box.querySelector(".locks"); l.className = "locks" + (s.login_locked_seconds ? " warn" : "");
   setText(l, s.login_failures ? "登录失败 " + s.login_failures + " 次" + (s.login_locked_seconds ? "，已锁定（剩余 " + hms(s.login_locked_seconds) + "）" : "") : "");
   actions(s);
@@ -201,7 +203,7 @@ function actions(s) {
   if (s.status !== "submitted") {
     add("延时", "", () => ask(s, "extend", { title: "延长考试时间", minutes: true, reason: "延时原因" }));
     add("调座", "", () => ask(s, "move", { title: "调座", text: "调座后考生须在新座位重新登录，并由监考员再次核验身份。", move: true, reason: "调座原因" }));
-    add("记录违纪", "", () => ask(s, "violation", { title: "记录违纪", text: "违纪记录写入考场记录，不能撤销。", reason: "违纪情况" }));
+    add("记录违纪", "", () => ask(s, "violation", { title: "记录违纪", text: "违纪记录写入考场记录，不能撤销；处理结果为“取消本次考试成绩”的，该考生本次成绩记为 0 分、不合格。", violation: true, reason: "违纪情况" }));
   }
   if (running(s) || s.status === "paused") add("强制交卷", "danger", () => ask(s, "submit", { title: "强制交卷", text: "强制交卷后考生不能再作答，且不能撤销。", reason: "强制交卷原因", danger: true }));
 }
@@ -246,6 +248,7 @@ function ask(s, action, o) {
   $("fMinutes").classList.toggle("hidden", !o.minutes); $("actMinutes").value = o.minutes ? "5" : "";
   $("fMove").classList.toggle("hidden", !o.move); $("actSeat").value = "";
   if (o.move) { const sel = $("actRoom"); sel.innerHTML = ""; [...new Set(Object.values(seats).map((x) => x.room))].sort(byNumber).forEach((r) => { const op = el("option", r); op.value = r; sel.appendChild(op); }); sel.value = s.room; }
+  $("fViolation").classList.toggle("hidden", !o.violation); $("actCategory").value = "其他"; $("actOutcome").value = "警告";
   $("fReason").classList.toggle("hidden", !o.reason); $("actReasonLabel").textContent = (o.reason || "原因") + "（必填）"; $("actReason").value = "";
   $("actOk").textContent = o.danger ? "确认强制交卷" : "确认"; $("actOk").className = o.danger ? "danger" : "primary";
   $("actErr").textContent = "";
@@ -260,7 +263,7 @@ function bulk(status, action, title, text) {
   $("actTitle").textContent = title + "（" + list.length + " 名考生）";
   $("actText").textContent = text + (apart.length ? "（" + apart.map((s) => s.seat + "号 " + s.name).join("、") + " 的登录设备与上次核验时不同，不在此列，请单独核验。）" : "");
   const ul = $("actList"); ul.innerHTML = ""; list.forEach((s) => ul.appendChild(el("li", s.room + " " + s.seat + "号 " + s.name + "（" + s.ticket + "）"))); ul.classList.remove("hidden");
-  ["fMinutes", "fMove", "fReason"].forEach((id) => $(id).classList.add("hidden"));
+  ["fMinutes", "fMove", "fReason", "fViolation"].forEach((id) => $(id).classList.add("hidden"));
   $("actOk").textContent = "确认" + title; $("actOk").className = "primary"; $("actErr").textContent = "";
   $("actDialog").showModal(); $("actCancel").focus();
 }
@@ -290,6 +293,7 @@ async function confirmDialog(ev) {
     if (!body.room) { $("actErr").textContent = "请填写新考场。"; $("actRoom").focus(); return; }
     if (!body.seat) { $("actErr").textContent = "请填写新座位号。"; $("actSeat").focus(); return; }
   }
+  if (o.violation) { body.category = $("actCategory").value; body.outcome = $("actOutcome").value; }
   if (o.reason) {
     body.reason = $("actReason").value.trim();
     if (!body.reason) { $("actErr").textContent = "请填写" + o.reason + "。"; $("actReason").focus(); return; }
