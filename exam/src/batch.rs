@@ -109,6 +109,9 @@ pub struct RosterLine {
     pub room: String,
     /// 座位号.
     pub seat: String,
+    /// Planned extra time (照顾延时), as the roster's `extra_time` wrote it:
+    /// minutes (`30`) or a factor of the duration (`1.5x`); empty for none.
+    pub extra_time: String,
 }
 
 /// A batch that cannot be created as asked.
@@ -117,7 +120,37 @@ pub fn invalid(message: impl Into<String>) -> ExamError {
 }
 
 /// The roster's columns: the six required ones, then the optional ones.
-pub const ROSTER_COLUMNS: [&str; 7] = ["ticket", "id_number", "name", "organisation", "room", "seat", "id_type"];
+pub const ROSTER_COLUMNS: [&str; 8] =
+    ["ticket", "id_number", "name", "organisation", "room", "seat", "id_type", "extra_time"];
+
+/// Most planned extra time, minutes, and the largest factor.
+pub const MAX_PLANNED_MINUTES: i64 = 240;
+const MAX_PLANNED_FACTOR: f64 = 3.0;
+
+/// The planned extra time of `text` for an exam of `duration_ms`, ms; why not when malformed.
+pub fn planned_extra_ms(text: &str, duration_ms: i64) -> Result<i64, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    let bad = || {
+        format!("照顾延时（extra_time）“{t}”无效：应为 1–{MAX_PLANNED_MINUTES} 的分钟数（如 30）或考试时长的倍数（如 1.5x，至多 {MAX_PLANNED_FACTOR}x）")
+    };
+    if let Some(f) = t.strip_suffix(['x', 'X', '倍']).or_else(|| t.strip_prefix('×')) {
+        let f: f64 = f.trim().parse().map_err(|_| bad())?;
+        if !(1.0..=MAX_PLANNED_FACTOR).contains(&f) {
+            return Err(bad());
+        }
+        // Whole minutes, rounded up: the candidate never gets less than the factor.
+        let extra = (duration_ms as f64 * (f - 1.0) / 60_000.0).ceil() as i64;
+        return Ok(extra * 60_000);
+    }
+    let m: i64 = t.parse().map_err(|_| bad())?;
+    if !(0..=MAX_PLANNED_MINUTES).contains(&m) {
+        return Err(bad());
+    }
+    Ok(m * 60_000)
+}
 
 /// Parses roster.csv, naming the line of every problem: empty fields,
 /// duplicate tickets, a seat taken twice, identity numbers that are not
@@ -127,14 +160,14 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| invalid(format!("{file} 第 1 行：无法读取表头：{e}")))?.clone();
-    let mut column = [None; 7];
+    let mut column = [None; 8];
     for (k, h) in headers.iter().enumerate() {
         match ROSTER_COLUMNS.iter().position(|c| *c == h) {
             Some(c) if column[c].is_none() => column[c] = Some(k),
             Some(_) => return Err(invalid(format!("{file} 第 1 行：列 `{h}` 重复"))),
             None => {
                 return Err(invalid(format!(
-                    "{file} 第 1 行：不认识的列 `{h}`（表头须为 {}，可加 id_type）",
+                    "{file} 第 1 行：不认识的列 `{h}`（表头须为 {}，可加 id_type、extra_time）",
                     ROSTER_COLUMNS[..6].join(",")
                 )))
             }
@@ -142,7 +175,7 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
     }
     if let Some(missing) = ROSTER_COLUMNS[..6].iter().zip(&column).find(|(_, c)| c.is_none()).map(|(n, _)| n) {
         return Err(invalid(format!(
-            "{file} 第 1 行：缺少列 `{missing}`（表头须为 {}，可加 id_type）",
+            "{file} 第 1 行：缺少列 `{missing}`（表头须为 {}，可加 id_type、extra_time）",
             ROSTER_COLUMNS[..6].join(",")
         )));
     }
@@ -170,6 +203,7 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
             room: field(4),
             seat: field(5),
             id_type,
+            extra_time: field(7),
         };
         let mut bad = |what: String| problems.push(format!("{file} 第 {line} 行：{what}"));
         for (name, value) in [
@@ -182,6 +216,10 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
             if value.is_empty() {
                 bad(format!("{name}不能为空"));
             }
+        }
+        // Checked against a duration of an hour here; the batch applies its own.
+        if let Err(e) = planned_extra_ms(&r.extra_time, 3_600_000) {
+            bad(e);
         }
         if r.ticket.contains('/') {
             bad("准考证号不能含有 `/`".into());
@@ -220,6 +258,10 @@ pub fn parse_time(text: &str) -> Result<i64, ExamError> {
 
 /// A roster line's seat before its candidate logs in.
 pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
+    // Planned extra time is part of the candidate's exam time from the start,
+    // apart from extensions granted for incidents (and from their cap).
+    let planned = planned_extra_ms(&line.extra_time, duration_ms).unwrap_or(0);
+    let duration_ms = duration_ms + planned;
     SeatRecord {
         ticket: line.ticket.clone(),
         id_number: line.id_number.clone(),
@@ -248,6 +290,44 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         flagged: Vec::new(),
         rules_acknowledged: None,
         cancelled: None,
+        planned_extra_ms: planned,
         offline_credited_ms: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planned_extra_time_is_minutes_or_a_factor_of_the_duration() {
+        let hour = 3_600_000;
+        assert_eq!(planned_extra_ms("", hour), Ok(0));
+        assert_eq!(planned_extra_ms("30", hour), Ok(30 * 60_000));
+        assert_eq!(planned_extra_ms("1.5x", 90 * 60_000), Ok(45 * 60_000));
+        assert_eq!(planned_extra_ms("×1.25", hour), Ok(15 * 60_000));
+        assert_eq!(planned_extra_ms("1.1倍", 95 * 60_000), Ok(10 * 60_000), "9.5 minutes round up to 10");
+        for bad in ["-5", "241", "0.5x", "4x", "半小时"] {
+            let e = planned_extra_ms(bad, hour).expect_err(bad);
+            assert!(e.contains(&format!("“{bad}”无效")), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_rosters_extra_time_column_is_read_and_checked_by_line() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        let id = |i| crate::identity::example_resident_id(i);
+        let text = format!(
+            "ticket,id_number,name,organisation,room,seat,extra_time\nT1,{},甲,单位,1,01,30\nT2,{},乙,单位,1,02,\n",
+            id(1),
+            id(2)
+        );
+        let lines = parse_roster(&text, "roster.csv", today).expect("roster");
+        assert_eq!((lines[0].extra_time.as_str(), lines[1].extra_time.as_str()), ("30", ""));
+        let seat = new_seat(&lines[0], 0, 90 * 60_000);
+        assert_eq!((seat.duration_ms, seat.planned_extra_ms, seat.extra_ms), (120 * 60_000, 30 * 60_000, 0));
+        let text = format!("ticket,id_number,name,organisation,room,seat,extra_time\nT1,{},甲,单位,1,01,很多\n", id(1));
+        let e = parse_roster(&text, "roster.csv", today).expect_err("bad extra time").to_string();
+        assert!(e.contains("roster.csv 第 2 行：照顾延时（extra_time）“很多”无效"), "{e}");
     }
 }

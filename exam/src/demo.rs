@@ -39,6 +39,7 @@ pub fn roster() -> Vec<RosterLine> {
             organisation: ORGS[i % ORGS.len()].to_string(),
             room: "第1考场".to_string(),
             seat: format!("{:02}", i + 1),
+            extra_time: String::new(),
         })
         .collect()
 }

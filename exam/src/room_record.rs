@@ -31,8 +31,10 @@ pub struct Line {
     pub submitted_at: Option<i64>,
     /// Violations recorded.
     pub violations: u32,
-    /// Extra time granted, minutes.
+    /// Extra time granted for incidents, minutes.
     pub extra_minutes: i64,
+    /// Planned extra time from the roster (照顾延时), minutes.
+    pub planned_extra_minutes: i64,
     /// Time the seat was silent while answering, seconds.
     pub offline_seconds: i64,
 }
@@ -137,6 +139,7 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             submitted_at: s.submitted_at,
             violations: s.violations,
             extra_minutes: s.extra_ms / 60_000,
+            planned_extra_minutes: s.planned_extra_ms / 60_000,
             offline_seconds: s.offline_ms / 1000,
         })
         .collect();

@@ -100,6 +100,14 @@ pub struct SeatRecord {
     /// reason. Exports show 0 / 不合格 with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<String>,
+    /// Planned extra time from the roster (照顾延时), ms: already part of
+    /// `duration_ms`, kept here to be shown apart from incident extensions.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub planned_extra_ms: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// Where a login came from, as the server saw it.
@@ -701,6 +709,7 @@ mod tests {
             flagged: Vec::new(),
             rules_acknowledged: None,
             cancelled: None,
+            planned_extra_ms: 0,
         }
     }
 

@@ -31,8 +31,16 @@ impl Exam {
     /// One roster line checked as a roster file's line is.
     pub fn roster_line(&self, line: &RosterLine) -> Result<RosterLine> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let record =
-            [&line.ticket, &line.id_number, &line.name, &line.organisation, &line.room, &line.seat, &line.id_type];
+        let record = [
+            &line.ticket,
+            &line.id_number,
+            &line.name,
+            &line.organisation,
+            &line.room,
+            &line.seat,
+            &line.id_type,
+            &line.extra_time,
+        ];
         let header = crate::batch::ROSTER_COLUMNS;
         w.write_record(header).and_then(|()| w.write_record(record)).map_err(|e| ExamError::Internal(e.to_string()))?;
         let text = String::from_utf8(w.into_inner().map_err(|e| ExamError::Internal(e.to_string()))?)

@@ -185,6 +185,9 @@ pub struct LineBody {
     room: String,
     seat: String,
     id_type: Option<String>,
+    /// Planned extra time: minutes or a factor (`1.5x`).
+    #[serde(default)]
+    extra_time: Option<String>,
 }
 
 /// `POST /api/admin/batches/{id}/roster` body.
@@ -216,6 +219,7 @@ pub async fn change_roster(
             room: l.room.trim().to_string(),
             seat: l.seat.trim().to_string(),
             id_type: l.id_type.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "居民身份证".into()),
+            extra_time: l.extra_time.clone().unwrap_or_default().trim().to_string(),
         })
     };
     let change = match body.action.as_str() {

@@ -167,6 +167,7 @@ function facts(s) {
   const p = $("detail").querySelector(".facts"); if (!p) return;
   setText(p, s.organisation + " · " + s.room + " " + s.seat + "号 · " + (LABEL[s.status] || s.status) + " · 已答 " + s.answered + "/" + s.total + " · 剩余 " + hms(left(s)) + (s.score != null ? " · 客观题得分 " + s.score : "")
     + (s.offline_seconds ? " · 累计掉线 " + hms(s.offline_seconds) + (s.offline_uncredited_seconds ? "（未补 " + hms(s.offline_uncredited_seconds) + "）" : "（已补时）") : "")
+    + (s.planned_extra_seconds ? " · 照顾延时 " + Math.round(s.planned_extra_seconds / 60) + " 分钟（已计入考试时长）" : "")
     + (s.extra_seconds ? " · 已延时 " + Math.round(s.extra_seconds / 60) + " 分钟" : "") + (s.violations ? " · 违纪 " + s.violations + " 次" : ""));
 }
 let actionsKey = "", historyOf = null;
@@ -334,7 +335,7 @@ async function roomRecord() {
   $("recordTitle").textContent = "考场记录 · " + r.room;
   $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　生成 " + when(r.head.at) + "（" + r.by + "）";
   const c = r.counts; rows("recordCounts", [[c.expected, c.sat, c.absent, c.submitted, c.violations]]);
-  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, x.sat ? x.status : "缺考", when(x.submitted_at), x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
+  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, x.sat ? x.status : "缺考", when(x.submitted_at), x.planned_extra_minutes || "", x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
   rows("recordIncidents", r.incidents.map((x) => [when(x.at), x.ticket, x.name, x.text, x.by.replace(/^staff:/, "").replace(/^timer$/, "系统计时").replace(/^system$/, "系统")]));
   $("recordChain").textContent = "事件链头：第 " + r.head.seq + " 条事件，哈希 " + r.head.hash + "。归档核验：kaoshi archive verify 归档文件 --head " + r.head.hash;
   $("console").classList.add("hidden"); $("record").classList.remove("hidden"); $("printBtn").focus();

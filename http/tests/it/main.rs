@@ -87,6 +87,7 @@ impl Room {
                 organisation: format!("单位{}", i % 3),
                 room: "第1考场".into(),
                 seat: format!("{:02}", i + 1),
+                extra_time: String::new(),
             })
             .collect();
         let spec = source.spec.clone().expect("spec");

@@ -193,6 +193,7 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
             organisation: format!("单位{}", i % 7),
             room: format!("R{:02}", i / 100 + 1),
             seat: format!("{:03}", i % 100 + 1),
+            extra_time: String::new(),
         })
         .collect();
     let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
