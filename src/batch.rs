@@ -58,6 +58,9 @@ pub struct CreateArgs {
     /// Exam time in seconds instead of the spec's duration (drills, tests).
     #[arg(long)]
     duration_seconds: Option<i64>,
+    /// A drill: the filing rules (start not past, filed ahead) warn even in strict mode.
+    #[arg(long)]
+    drill: bool,
 }
 
 /// Runs `kaoshi batch …`.
@@ -109,7 +112,9 @@ fn create(a: CreateArgs) -> Result<()> {
     let now = clock.now_ms();
     // Identity numbers are stored encrypted under the organisation's key.
     store.unlock_personal(&secret.unlock())?;
-    let batch = create_batch(
+    let filing = kaoshi_exam::filing::Filing::load(&a.data).map_err(|e| anyhow!(e))?;
+    let filing = if a.drill { filing.lenient() } else { filing };
+    let (batch, warnings) = create_batch(
         &store,
         &log,
         NewBatch {
@@ -124,9 +129,13 @@ fn create(a: CreateArgs) -> Result<()> {
             roster: &roster,
             now,
             actor: &Actor::Cli,
+            filing: Some(&filing),
         },
     )?;
     store.flush()?;
+    for w in &warnings {
+        eprintln!("warning: {w}（已记入事件日志；严格模式下会拒绝创建）");
+    }
     println!(
         "created batch {} ({}): {} candidates, {} papers from {}",
         batch.id, batch.name, batch.candidates, batch.candidates, batch.bank_id
@@ -156,9 +165,12 @@ fn create_remote(a: &CreateArgs, server: &str) -> Result<()> {
         .transpose()?;
     let body = serde_json::json!({
         "id": a.id, "name": a.name, "bank_hash": bank["bank_hash"], "start": a.start, "seed": a.seed,
-        "duration_seconds": a.duration_seconds, "spec_toml": spec, "roster_csv": roster,
+        "duration_seconds": a.duration_seconds, "spec_toml": spec, "roster_csv": roster, "drill": a.drill,
     });
     let b = remote.post("/api/admin/batches", &body)?;
+    for w in b["warnings"].as_array().into_iter().flatten() {
+        eprintln!("warning: {}（已记入事件日志；严格模式下会拒绝创建）", w.as_str().unwrap_or_default());
+    }
     let (id, n) = (b["id"].as_str().unwrap_or_default(), b["candidates"].as_u64().unwrap_or(0));
     println!(
         "created batch {id} ({}): {n} candidates, {n} papers from {}",

@@ -2,7 +2,7 @@
 //! shipped years (`calendar/`) and the organisation's own files in
 //! `DATA/calendar/YYYY.toml`, which add a year or replace a shipped one.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use kaoshi_exam::calendar::{Calendar, Status};
@@ -65,18 +65,5 @@ fn warn_provisional(cal: &Calendar, from: NaiveDate, to: NaiveDate) {
 
 /// The shipped years plus `DATA/calendar/*.toml`.
 pub fn load(data: Option<&Path>) -> Result<Calendar> {
-    let mut extra = Vec::new();
-    if let Some(dir) = data.map(|d| d.join("calendar")).filter(|d| d.is_dir()) {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .with_context(|| format!("{}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f).with_context(|| format!("{}", f.display()))?;
-            extra.push((f.display().to_string(), text));
-        }
-    }
-    Ok(Calendar::with(&extra)?)
+    kaoshi_exam::calendar::load_dir(data).map_err(|e| anyhow!(e))
 }

@@ -106,10 +106,14 @@ pub struct NewBatch<'a> {
     pub now: i64,
     /// Who creates it.
     pub actor: &'a Actor,
+    /// The filing rules to check the start against (none: not checked).
+    pub filing: Option<&'a crate::filing::Filing>,
 }
 
-/// Assembles the roster's papers (in parallel) and stores the batch; the caller commits.
-pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<Batch> {
+/// Assembles the roster's papers (in parallel) and stores the batch; the
+/// caller commits. Returns the batch and the filing rules it breaks (in
+/// strict mode a breach refuses it instead), which are logged with it.
+pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<(Batch, Vec<String>)> {
     if new.id.is_empty() || !new.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return Err(invalid(format!("批次编号 `{}` 只能由 a-z、0-9 和 `-` 组成", new.id)));
     }
@@ -127,6 +131,13 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     }
     if !taken.is_empty() {
         return Err(Refusal::conflict(Code::TicketInUse, taken.join("；")).into());
+    }
+    let warnings = match new.filing {
+        Some(f) => crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?,
+        None => Vec::new(),
+    };
+    if !warnings.is_empty() && new.filing.is_some_and(|f| f.settings.strict) {
+        return Err(Refusal::conflict(Code::PlanLate, format!("严格模式下不能创建：{}", warnings.join("；"))).into());
     }
     let (_, slot) = seal::read_header(new.sealed).map_err(|e| invalid(format!("题库文件不是加密题库：{e}")))?;
     let bank = &new.source.bank;
@@ -162,17 +173,20 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         store.put_seat(new.id, &new_seat(line, paper.index, duration_seconds * 1000))?;
     }
     store.put_batch(&batch)?;
-    let detail = serde_json::json!({
+    let mut detail = serde_json::json!({
         "name": new.name, "bank": bank.meta.id, "bank_hash": hash, "seed": new.seed,
         "papers": papers.len(), "reason": "batch create: assemble papers",
     });
+    if !warnings.is_empty() {
+        detail["warnings"] = serde_json::json!(warnings);
+    }
     for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
         log.append(
             new.now,
             NewEvent { actor: new.actor, kind, batch: Some(new.id), ticket: None, detail: detail.clone() },
         )?;
     }
-    Ok(batch)
+    Ok((batch, warnings))
 }
 
 /// A new random secret (hex) for a batch's anonymous response codes.

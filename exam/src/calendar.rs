@@ -211,6 +211,24 @@ impl Calendar {
     }
 }
 
+/// The shipped years plus `DATA/calendar/*.toml` (in name order), when a data directory is given.
+pub fn load_dir(data: Option<&std::path::Path>) -> Result<Calendar, String> {
+    let mut extra = Vec::new();
+    if let Some(dir) = data.map(|d| d.join("calendar")).filter(|d| d.is_dir()) {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}：{e}", dir.display()))?;
+        let mut files: Vec<std::path::PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}：{e}", f.display()))?;
+            extra.push((f.display().to_string(), text));
+        }
+    }
+    Calendar::with(&extra).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

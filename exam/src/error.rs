@@ -66,6 +66,7 @@ codes! {
     BatchNotFound = "batch.not_found": "no such batch",
     BatchInvalid = "batch.invalid": "a batch cannot be created as asked (id, roster, duration, bank, spec)",
     BatchExists = "batch.exists": "a batch with this id exists",
+    PlanLate = "batch.plan_late": "strict mode: the start is past or inside the filing lead time (the earliest date is named)",
     BatchBusy = "batch.busy": "a batch cannot be closed while a candidate who started has not handed in",
     BatchClosed = "batch.closed": "the batch is closed: nothing more happens at its seats",
     RosterLocked = "roster.locked": "the roster changes only before the start, and only for a candidate who has not logged in",

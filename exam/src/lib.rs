@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod exports;
+pub mod filing;
 pub mod identity;
 pub mod log;
 pub mod marking;

@@ -285,3 +285,71 @@ fn the_calendar_counts_working_days_by_the_holiday_notices() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("2029.toml：格式错误"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_batch_inside_the_filing_lead_time_is_refused_in_strict_mode_and_logged_otherwise() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    let data = d.join("data");
+    // A data directory with one batch (the support helper's), then batches starting in one hour.
+    let (_, key) = super::serve::quick_batch(d, &data, 1, 600);
+    let roster = d.join("r.csv");
+    let id = kaoshi_exam::identity::example_resident_id(77);
+    std::fs::write(&roster, format!("ticket,id_number,name,organisation,room,seat\nS1,{id},甲,单位,1,01\n"))
+        .expect("roster");
+    let start = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let bank = super::root().join("question-banks/electrician-4");
+    let create = |batch: &str, extra: &[&str]| {
+        let mut args =
+            vec!["batch", "create", "--data", data.to_str().expect("p"), "--bank", bank.to_str().expect("p")];
+        args.extend([
+            "--key-file",
+            key.to_str().expect("p"),
+            "--roster",
+            roster.to_str().expect("p"),
+            "--name",
+            "计划",
+        ]);
+        args.extend(["--start", &start, "--seed", "3", "--id", batch]);
+        args.extend(extra);
+        kaoshi(&args, d)
+    };
+    // Not strict (a new data directory): created, warned, logged.
+    let o = create("soon", &[]);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("warning: 认定计划须在开考前 5 个工作日备案") && stderr(&o).contains("最早可于"),
+        "{}",
+        stderr(&o)
+    );
+    let o = kaoshi(&["log", "ledger", "--data", data.to_str().expect("p")], d);
+    ok(&o);
+    assert!(stdout(&o).contains("认定计划须在开考前 5 个工作日备案"), "the warning is on the log: {}", stdout(&o));
+
+    // Strict: refused, naming the earliest date; a drill still passes with a warning.
+    std::fs::write(data.join("organisation.toml"), "strict = true\nfiling_lead_workdays = 10\n").expect("settings");
+    std::fs::write(
+        &roster,
+        format!(
+            "ticket,id_number,name,organisation,room,seat\nS2,{}\n",
+            format!("{},乙,单位,1,01", kaoshi_exam::identity::example_resident_id(78))
+        ),
+    )
+    .expect("roster");
+    let o = create("refused", &[]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("严格模式下不能创建")
+            && stderr(&o).contains("10 个工作日")
+            && stderr(&o).contains("最早可于"),
+        "{}",
+        stderr(&o)
+    );
+    let o = create("drill", &["--drill"]);
+    ok(&o);
+    assert!(stderr(&o).contains("warning: 认定计划须在开考前 10 个工作日备案"), "{}", stderr(&o));
+    std::fs::write(data.join("organisation.toml"), "strict = yes\n").expect("settings");
+    let o = create("bad-settings", &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("organisation.toml：格式错误"), "{}", stderr(&o));
+}

@@ -61,6 +61,8 @@ pub struct BatchRequest {
     pub spec_toml: Option<String>,
     /// The roster, parsed.
     pub roster: Vec<RosterLine>,
+    /// A drill: the filing rules warn even in strict mode.
+    pub drill: bool,
 }
 
 /// Why a sealed bank does not open, for the people at the console.
@@ -152,8 +154,16 @@ impl Exam {
     /// Creates a batch on the running server: opens its bank, assembles a
     /// paper per roster line and puts it into service at once (its
     /// candidates can log in from the start).
-    pub async fn create_batch(self: &Arc<Self>, req: BatchRequest, user: &str) -> Result<Arc<LoadedBatch>> {
+    /// Returns the batch and the filing rules its start breaks (warnings:
+    /// in strict mode a breach refuses the batch).
+    pub async fn create_batch(
+        self: &Arc<Self>,
+        req: BatchRequest,
+        user: &str,
+    ) -> Result<(Arc<LoadedBatch>, Vec<String>)> {
         self.org_key()?;
+        let filing = crate::filing::Filing::load(self.store.dir()).map_err(refused)?;
+        let filing = if req.drill { filing.lenient() } else { filing };
         let sealed = self
             .store
             .sealed_bank(&req.bank_hash)?
@@ -166,7 +176,7 @@ impl Exam {
         });
         let exam = self.clone();
         let actor = Actor::Staff(user.to_string());
-        let loaded = tokio::task::spawn_blocking(move || -> Result<LoadedBatch> {
+        let loaded = tokio::task::spawn_blocking(move || -> Result<(LoadedBatch, Vec<String>)> {
             let key = exam.org_key()?;
             let source =
                 seal::open(&sealed, &key.unlock()).map_err(|e| refused(format!("题库无法打开：{}", seal_zh(&e))))?;
@@ -190,16 +200,18 @@ impl Exam {
                     roster: &req.roster,
                     now: exam.now(),
                     actor: &actor,
+                    filing: Some(&filing),
                 },
             )?;
-            let papers = exam.store.papers(&batch.id)?;
-            Ok(LoadedBatch { batch, source, papers })
+            let papers = exam.store.papers(&batch.0.id)?;
+            Ok((LoadedBatch { batch: batch.0, source, papers }, batch.1))
         })
         .await
         .map_err(|e| ExamError::Internal(format!("batch create: {e}")))??;
+        let (loaded, warnings) = loaded;
         let loaded = self.open_batch(loaded);
         self.commit().await?;
-        Ok(loaded)
+        Ok((loaded, warnings))
     }
 
     /// Closes a batch once every candidate who started has handed in (the

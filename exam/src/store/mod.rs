@@ -55,6 +55,8 @@ pub struct Store {
     personal: Arc<OnceLock<PersonalKey>>,
     /// Whether identity numbers are encrypted here (a wrapped key is stored).
     encrypted: Arc<AtomicBool>,
+    /// The data directory (its settings and calendar files sit beside the store).
+    dir: Arc<std::path::PathBuf>,
 }
 
 fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T> {
@@ -107,7 +109,13 @@ impl Store {
             committer: None,
             personal: Arc::default(),
             encrypted,
+            dir: Arc::new(dir.to_path_buf()),
         })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Opens the personal data with the organisation's key (the banks'): the

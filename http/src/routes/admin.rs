@@ -41,6 +41,9 @@ pub struct NewBatchBody {
     spec_toml: Option<String>,
     /// roster.csv as text.
     roster_csv: String,
+    /// A drill: the filing rules warn even in strict mode.
+    #[serde(default)]
+    drill: bool,
 }
 
 /// A created batch.
@@ -52,6 +55,8 @@ pub struct CreatedBatch {
     candidates: usize,
     bank: String,
     duration_seconds: i64,
+    /// Filing rules the start breaks, logged with the batch (not strict mode).
+    warnings: Vec<String>,
 }
 
 fn invalid(message: String) -> AppError {
@@ -81,8 +86,9 @@ pub async fn create_batch(
         duration_seconds: body.duration_seconds,
         spec_toml: body.spec_toml.filter(|s| !s.trim().is_empty()),
         roster,
+        drill: body.drill,
     };
-    let loaded = app.exam().create_batch(req, &who.user).await?;
+    let (loaded, warnings) = app.exam().create_batch(req, &who.user).await?;
     let b = &loaded.batch;
     Ok(Json(CreatedBatch {
         id: b.id.clone(),
@@ -91,6 +97,7 @@ pub async fn create_batch(
         candidates: b.candidates,
         bank: b.bank_id.clone(),
         duration_seconds: b.duration_seconds,
+        warnings,
     }))
 }
 

@@ -106,6 +106,7 @@ impl Room {
                 roster: &roster,
                 now: T0 - 3_600_000,
                 actor: &Actor::Cli,
+                filing: None,
             },
         )
         .expect("batch");

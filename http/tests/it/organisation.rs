@@ -50,9 +50,19 @@ async fn an_admin_uploads_a_bank_and_creates_a_batch_while_another_is_being_sat(
     assert!(body["error"].as_str().is_some_and(|e| e.contains("第 4 行")), "the bad line is named: {body}");
     let (code, body) = room.call("POST", "/api/admin/batches", Some(&ad), Some(new(roster(0..1)))).await;
     assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("batch.ticket_in_use")), "{body}");
+    // Strict mode refuses a start inside the filing lead time (T0 is 2026-03-02 09:00, the start that afternoon).
+    std::fs::write(room.exam.store().dir().join("organisation.toml"), "strict = true\n").expect("settings");
+    let (code, body) = room.call("POST", "/api/admin/batches", Some(&ad), Some(new(roster(100..103)))).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("batch.plan_late")), "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("最早可于 2026-03-09 开考")), "{body}");
+    std::fs::remove_file(room.exam.store().dir().join("organisation.toml")).expect("lenient again");
     let (code, created) = room.call("POST", "/api/admin/batches", Some(&ad), Some(new(roster(100..103)))).await;
     assert_eq!(code, StatusCode::OK, "{created}");
     assert_eq!((created["id"].as_str(), created["candidates"].as_u64()), (Some("pm"), Some(3)));
+    assert!(
+        created["warnings"][0].as_str().is_some_and(|w| w.contains("5 个工作日")),
+        "warned, not refused: {created}"
+    );
 
     // The new batch is in service at once: its candidate logs in and sits after its start.
     room.clock.set(T0 + 5 * 3_600_000);

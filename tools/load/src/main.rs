@@ -212,6 +212,7 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
             roster: &roster,
             now: SystemClock::new().now_ms(),
             actor: &Actor::Cli,
+            filing: None,
         },
     )?;
     let now = SystemClock::new().now_ms();

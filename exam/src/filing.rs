@@ -1,0 +1,150 @@
+//! Filing a batch's plan (认定计划备案) ahead of the exam: an organisation
+//! files its plan a number of working days before the start — 10 in seed 001
+//! 第十五条, 5 in seed 003 四(一) — so a batch may not start in the past or
+//! inside that lead time. **Strictness is a setting**: a registered
+//! organisation runs strict (a breach refuses the batch); a new data
+//! directory, `serve --demo` and drills are not (a breach is a warning,
+//! printed and logged with the batch), so a newcomer can still create a
+//! batch that starts now.
+//!
+//! Settings live in `DATA/organisation.toml`; the working days come from
+//! [`crate::calendar`] (the shipped years and `DATA/calendar/*.toml`).
+
+use crate::calendar::{Calendar, CalendarError};
+use chrono::{FixedOffset, NaiveDate, TimeZone};
+use serde::Deserialize;
+use std::path::Path;
+
+/// Working days a plan is filed ahead when the organisation sets none
+/// (seed 003 四(一); seed 001 第十五条 asks for 10).
+pub const DEFAULT_LEAD_WORKDAYS: u32 = 5;
+
+/// The organisation's settings (`DATA/organisation.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Strict: every rule refuses. Not strict: a breach is a warning, logged.
+    #[serde(default)]
+    pub strict: bool,
+    /// Working days between filing a plan and its start.
+    #[serde(default = "default_lead")]
+    pub filing_lead_workdays: u32,
+}
+
+fn default_lead() -> u32 {
+    DEFAULT_LEAD_WORKDAYS
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { strict: false, filing_lead_workdays: DEFAULT_LEAD_WORKDAYS }
+    }
+}
+
+/// Parses `organisation.toml`; the message names the file and what is wrong.
+pub fn parse_settings(file: &str, text: &str) -> Result<Settings, String> {
+    toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))
+}
+
+/// The settings and the working-day calendar a batch is checked against.
+#[derive(Debug, Clone)]
+pub struct Filing {
+    /// The organisation's settings.
+    pub settings: Settings,
+    /// Working days.
+    pub calendar: Calendar,
+}
+
+impl Filing {
+    /// Reads `DATA/organisation.toml` (defaults when absent) and `DATA/calendar/`.
+    pub fn load(data: &Path) -> Result<Filing, String> {
+        let file = data.join("organisation.toml");
+        let settings = match std::fs::read_to_string(&file) {
+            Ok(text) => parse_settings(&file.display().to_string(), &text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
+            Err(e) => return Err(format!("{}：{e}", file.display())),
+        };
+        let calendar = crate::calendar::load_dir(Some(data))?;
+        Ok(Filing { settings, calendar })
+    }
+
+    /// Not strict whatever the file says: the demo and drills.
+    pub fn lenient(mut self) -> Filing {
+        self.settings.strict = false;
+        self
+    }
+}
+
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
+fn day_of(ms: i64) -> NaiveDate {
+    china().timestamp_millis_opt(ms).single().map(|t| t.date_naive()).unwrap_or_default()
+}
+
+/// What is wrong with a start at `start` (Unix ms) filed at `now`: the
+/// start is past, or inside the filing lead time (naming the earliest date
+/// it could start). Empty when the start is fine.
+pub fn start_breaches(start: i64, now: i64, filing: &Filing) -> Result<Vec<String>, CalendarError> {
+    let mut out = Vec::new();
+    let when = china().timestamp_millis_opt(start).single().map(|t| t.format("%Y-%m-%d %H:%M").to_string());
+    let when = when.unwrap_or_default();
+    if start < now {
+        out.push(format!("开考时间 {when} 已经过去"));
+    }
+    let lead = filing.settings.filing_lead_workdays;
+    let earliest = filing.calendar.add_workdays(day_of(now), lead)?;
+    if day_of(start) < earliest {
+        out.push(format!(
+            "认定计划须在开考前 {lead} 个工作日备案（organisation.toml 的 filing_lead_workdays；seed 003 四(一) 为 5 个、seed 001 第十五条为 10 个工作日），今天备案最早可于 {earliest} 开考，开考时间 {when} 太早"
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s).expect("time").timestamp_millis()
+    }
+
+    fn filing(lead: u32) -> Filing {
+        Filing {
+            settings: Settings { strict: true, filing_lead_workdays: lead },
+            calendar: Calendar::with(&[]).expect("calendar"),
+        }
+    }
+
+    #[test]
+    fn a_start_inside_the_lead_time_names_the_earliest_date() {
+        // Saturday 2026-12-12: five working days on is Friday 2026-12-18.
+        let now = at("2026-12-12T10:00:00+08:00");
+        let f = filing(5);
+        assert_eq!(start_breaches(at("2026-12-18T09:00:00+08:00"), now, &f), Ok(vec![]));
+        let b = start_breaches(at("2026-12-17T09:00:00+08:00"), now, &f).expect("checked");
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!(b[0].contains("最早可于 2026-12-18 开考") && b[0].contains("2026-12-17 09:00 太早"), "{b:?}");
+        let b = start_breaches(at("2026-12-01T09:00:00+08:00"), now, &f).expect("checked");
+        assert!(b[0].contains("开考时间 2026-12-01 09:00 已经过去"), "{b:?}");
+        assert_eq!(b.len(), 2);
+        // Around National Day, ten working days reach further.
+        let now = at("2026-09-28T10:00:00+08:00");
+        let b = start_breaches(at("2026-10-12T09:00:00+08:00"), now, &filing(10)).expect("checked");
+        assert!(b[0].contains("最早可于 2026-10-16 开考"), "{b:?}");
+    }
+
+    #[test]
+    fn settings_default_to_lenient_and_a_bad_file_is_named() {
+        assert_eq!(parse_settings("o.toml", ""), Ok(Settings::default()));
+        assert_eq!(
+            parse_settings("o.toml", "strict = true\nfiling_lead_workdays = 10\n"),
+            Ok(Settings { strict: true, filing_lead_workdays: 10 })
+        );
+        let e = parse_settings("DATA/organisation.toml", "strict = \"yes\"\n").expect_err("bad");
+        assert!(e.starts_with("DATA/organisation.toml：格式错误"), "{e}");
+        assert!(parse_settings("o.toml", "lead = 3\n").is_err(), "unknown keys are refused");
+    }
+}
