@@ -331,8 +331,8 @@ fn a_batch_inside_the_filing_lead_time_is_refused_in_strict_mode_and_logged_othe
     std::fs::write(
         &roster,
         format!(
-            "ticket,id_number,name,organisation,room,seat\nS2,{}\n",
-            format!("{},乙,单位,1,01", kaoshi_exam::identity::example_resident_id(78))
+            "ticket,id_number,name,organisation,room,seat\nS2,{},乙,单位,1,01\n",
+            kaoshi_exam::identity::example_resident_id(78)
         ),
     )
     .expect("roster");
