@@ -134,7 +134,7 @@ fn create(a: CreateArgs) -> Result<()> {
     )?;
     store.flush()?;
     for w in &warnings {
-        eprintln!("warning: {w}（已记入事件日志；严格模式下会拒绝创建）");
+        eprintln!("warning: {w}（已记入事件日志）");
     }
     println!(
         "created batch {} ({}): {} candidates, {} papers from {}",
@@ -169,7 +169,7 @@ fn create_remote(a: &CreateArgs, server: &str) -> Result<()> {
     });
     let b = remote.post("/api/admin/batches", &body)?;
     for w in b["warnings"].as_array().into_iter().flatten() {
-        eprintln!("warning: {}（已记入事件日志；严格模式下会拒绝创建）", w.as_str().unwrap_or_default());
+        eprintln!("warning: {}（已记入事件日志）", w.as_str().unwrap_or_default());
     }
     let (id, n) = (b["id"].as_str().unwrap_or_default(), b["candidates"].as_u64().unwrap_or(0));
     println!(

@@ -133,12 +133,18 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         return Err(Refusal::conflict(Code::TicketInUse, taken.join("；")).into());
     }
     let warnings = match new.filing {
-        Some(f) => crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?,
+        Some(f) => {
+            let mut w = crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?;
+            w.extend(f.rooms.iter().flat_map(|r| r.roster_problems(new.roster)));
+            w
+        }
         None => Vec::new(),
     };
     if !warnings.is_empty() && new.filing.is_some_and(|f| f.settings.strict) {
         return Err(Refusal::conflict(Code::PlanLate, format!("严格模式下不能创建：{}", warnings.join("；"))).into());
     }
+    let mut warnings = warnings;
+    warnings.extend(crate::filing::under_sixteen(new.roster, new.start));
     let (_, slot) = seal::read_header(new.sealed).map_err(|e| invalid(format!("题库文件不是加密题库：{e}")))?;
     let bank = &new.source.bank;
     let hash = BankHash::of(bank).to_hex();

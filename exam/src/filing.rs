@@ -11,7 +11,7 @@
 //! [`crate::calendar`] (the shipped years and `DATA/calendar/*.toml`).
 
 use crate::calendar::{Calendar, CalendarError};
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::{Datelike, FixedOffset, NaiveDate, TimeZone};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -53,6 +53,8 @@ pub struct Filing {
     pub settings: Settings,
     /// Working days.
     pub calendar: Calendar,
+    /// The sites and rooms register, when the organisation keeps one.
+    pub rooms: Option<crate::rooms::Register>,
 }
 
 impl Filing {
@@ -65,7 +67,8 @@ impl Filing {
             Err(e) => return Err(format!("{}：{e}", file.display())),
         };
         let calendar = crate::calendar::load_dir(Some(data))?;
-        Ok(Filing { settings, calendar })
+        let rooms = crate::rooms::Register::load(data)?;
+        Ok(Filing { settings, calendar, rooms })
     }
 
     /// Not strict whatever the file says: the demo and drills.
@@ -103,6 +106,30 @@ pub fn start_breaches(start: i64, now: i64, filing: &Filing) -> Result<Vec<Strin
     Ok(out)
 }
 
+/// Candidates under 16 on the exam date: they sit, but their certificate
+/// data cannot be uploaded (seed 004 3.8 lists 未满16周岁 among the reasons),
+/// so each is named as a warning in any mode.
+pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<String> {
+    let exam_day = day_of(start);
+    roster
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.id_type == crate::seat::default_id_type())
+        .filter_map(|(i, r)| {
+            let birth = crate::identity::birth_date(&r.id_number)?;
+            let sixteen =
+                birth.with_year(birth.year() + 16).or_else(|| birth.succ_opt()?.with_year(birth.year() + 16))?;
+            (exam_day < sixteen).then(|| {
+                format!(
+                    "名单第 {} 行：未满16周岁（{}，{birth} 出生），可以参加考试，但证书数据不能上传（seed 004 3.8）",
+                    i + 2,
+                    r.name
+                )
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +142,7 @@ mod tests {
         Filing {
             settings: Settings { strict: true, filing_lead_workdays: lead },
             calendar: Calendar::with(&[]).expect("calendar"),
+            rooms: None,
         }
     }
 
@@ -146,5 +174,27 @@ mod tests {
         let e = parse_settings("DATA/organisation.toml", "strict = \"yes\"\n").expect_err("bad");
         assert!(e.starts_with("DATA/organisation.toml：格式错误"), "{e}");
         assert!(parse_settings("o.toml", "lead = 3\n").is_err(), "unknown keys are refused");
+    }
+
+    #[test]
+    fn a_candidate_under_sixteen_on_the_exam_day_is_named_not_refused() {
+        let line = |n: &str, id: &str| crate::batch::RosterLine {
+            ticket: n.into(),
+            id_number: id.into(),
+            id_type: crate::seat::default_id_type(),
+            name: n.into(),
+            organisation: String::new(),
+            room: "1".into(),
+            seat: "1".into(),
+            extra_time: String::new(),
+        };
+        // Born 2010-12-03: 16 on 2026-12-03, not on 2026-12-02.
+        let young = format!("11010120101203{:03}", 12);
+        let young = format!("{young}{}", crate::identity::check_character(young.as_bytes()).expect("check"));
+        let roster = [line("成年", &crate::identity::example_resident_id(1)), line("少年", &young)];
+        let w = under_sixteen(&roster, at("2026-12-02T09:00:00+08:00"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("名单第 3 行：未满16周岁（少年，2010-12-03 出生）"), "{w:?}");
+        assert!(under_sixteen(&roster, at("2026-12-03T09:00:00+08:00")).is_empty(), "sixteen on the day");
     }
 }

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod org_key;
 pub mod results;
 pub mod room_record;
+pub mod rooms;
 pub mod roster_file;
 pub mod rules;
 pub mod seat;

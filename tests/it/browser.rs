@@ -129,6 +129,19 @@ pub(super) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
 }
 
+/// A script's value (a failing script fails the test, naming it).
+pub(super) async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// axe-core finds no WCAG A/AA violation in the page as it is now.
+pub(super) async fn axe_clean(c: &Client, state: &str) {
+    if let Some(axe) = super::a11y::axe_source() {
+        let found = super::a11y::violations(c, &axe, state).await;
+        assert!(found.is_empty(), "{}", found.join("\n"));
+    }
+}
+
 /// Keys sent to whatever has focus, as a keyboard would.
 pub(super) async fn press(c: &Client, keys: &str) {
     c.active_element().await.expect("focused element").send_keys(keys).await.expect("keys");

@@ -3,14 +3,10 @@
 //! arbitration card shows the rubric beside the marks and checks the
 //! reason; the header names the user. axe checks each state.
 
-use super::browser::{browser, browser_or_skip, click, shot, start_driver, type_into, until};
+use super::browser::{axe_clean, browser, browser_or_skip, click, js, shot, start_driver, type_into, until};
 use super::serve::{add_staff, call, quick_batch_of, staff_login, start_exam, Server};
 use fantoccini::Client;
 use serde_json::{json, Value};
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
-}
 
 async fn log_in(c: &Client, base: &str, user: &str) {
     c.goto(&format!("{base}/marking")).await.expect("marking page");
@@ -18,13 +14,6 @@ async fn log_in(c: &Client, base: &str, user: &str) {
     type_into(c, "#pass", "secret-pass-1").await;
     click(c, "#loginBtn").await;
     until(c, "logged in", "document.getElementById('viewLogin').classList.contains('hidden')").await;
-}
-
-async fn axe_clean(c: &Client, state: &str) {
-    if let Some(axe) = super::a11y::axe_source() {
-        let found = super::a11y::violations(c, &axe, state).await;
-        assert!(found.is_empty(), "{}", found.join("\n"));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

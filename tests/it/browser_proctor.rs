@@ -5,14 +5,10 @@
 //! seat's history with reasons and times, and a banner when the live
 //! connection drops.
 
-use super::browser::{browser, browser_or_skip, click, shot, start_driver, type_into, until};
+use super::browser::{axe_clean, browser, browser_or_skip, click, js, shot, start_driver, type_into, until};
 use super::serve::{act, batch_from_roster, call, quick_batch_of, seat_login, staff_login, Server};
 use fantoccini::Client;
 use serde_json::{json, Value};
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
-}
 
 /// 100 candidates: 40 in 第1考场, 30 in 第2考场, 30 in 第10考场.
 fn hundred() -> (String, Vec<(String, String, String)>) {
@@ -29,13 +25,6 @@ fn hundred() -> (String, Vec<(String, String, String)>) {
         people.push((ticket, id, room.to_string()));
     }
     (roster, people)
-}
-
-async fn axe_clean(c: &Client, state: &str) {
-    if let Some(axe) = super::a11y::axe_source() {
-        let found = super::a11y::violations(c, &axe, state).await;
-        assert!(found.is_empty(), "{}", found.join("\n"));
-    }
 }
 
 async fn open_dialog_for(c: &Client, ticket: &str, button: &str) {

@@ -348,6 +348,15 @@ fn a_batch_inside_the_filing_lead_time_is_refused_in_strict_mode_and_logged_othe
     let o = create("drill", &["--drill"]);
     ok(&o);
     assert!(stderr(&o).contains("warning: 认定计划须在开考前 10 个工作日备案"), "{}", stderr(&o));
+    // The rooms register: a room it does not have is refused by line (strict) — a drill still warns.
+    std::fs::write(data.join("rooms.toml"), "[[room]]\nsite = \"合肥考点\"\nname = \"2\"\nseats = 30\n")
+        .expect("rooms");
+    let third = kaoshi_exam::identity::example_resident_id(79);
+    std::fs::write(&roster, format!("ticket,id_number,name,organisation,room,seat\nS3,{third},丙,单位,1,01\n"))
+        .expect("roster");
+    let o = create("drill2", &["--drill"]);
+    ok(&o);
+    assert!(stderr(&o).contains("warning: 名单第 2 行：考场“1”不在考点考场登记（rooms.toml）中"), "{}", stderr(&o));
     std::fs::write(data.join("organisation.toml"), "strict = yes\n").expect("settings");
     let o = create("bad-settings", &[]);
     assert!(!o.status.success());

@@ -100,6 +100,14 @@ impl Exam {
             let seats = self.store.seats(id)?;
             // "1" is seat 01 of a room numbered 01, 02, …: written as the room writes it.
             let place = room_style(seats.iter().filter(|s| s.room == room).map(|s| s.seat.as_str()), &place);
+            // In strict mode a move goes only to a seat the rooms register has.
+            let filing =
+                crate::filing::Filing::load(self.store.dir()).map_err(|e| Refusal::invalid(Code::BadPlace, e))?;
+            if let Some(problem) = filing.rooms.as_ref().and_then(|r| r.place_problem(&room, &place)) {
+                if filing.settings.strict {
+                    return Err(Refusal::invalid(Code::BadPlace, format!("不能调座：{problem}")).into());
+                }
+            }
             if let Some(holder) =
                 seats.iter().find(|s| s.ticket != ticket && s.room == room && same_seat(&s.seat, &place))
             {

@@ -105,7 +105,7 @@ $("batchForm").onsubmit = async (ev) => {
       spec_toml: spec ? await spec.text() : null,
     };
     const b = await json("POST", "/api/admin/batches", body);
-    say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），考生现在即可登录。" + (b.warnings && b.warnings.length ? "提醒（已记入事件日志，严格模式下会拒绝创建）：" + b.warnings.join("；") : "")); $("batchForm").reset(); loadBatches();
+    say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），考生现在即可登录。" + (b.warnings && b.warnings.length ? "提醒（已记入事件日志）：" + b.warnings.join("；") : "")); $("batchForm").reset(); loadBatches();
   } catch (e) { say("创建失败：" + e.message, true); }
 };
 

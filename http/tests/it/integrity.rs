@@ -99,3 +99,28 @@ async fn an_identity_number_ending_in_x_logs_in_typed_either_way() {
         assert_eq!(code, StatusCode::OK, "{answer}");
     }
 }
+
+#[tokio::test]
+async fn with_a_rooms_register_in_strict_mode_a_move_goes_only_to_a_registered_seat() {
+    let room = Room::new(2, 3600);
+    room.clock.set(T0);
+    let p = room.staff("p1").await;
+    room.sit(&p, 0).await;
+    let dir = room.exam.store().dir().to_path_buf();
+    std::fs::write(dir.join("rooms.toml"), "[[room]]\nsite = \"合肥考点\"\nname = \"第1考场\"\nseats = 40\n")
+        .expect("rooms");
+    // Not strict: the register does not stop a move.
+    let (code, body) = room.act(&p, 0, "move", json!({"room": "第1考场", "seat": "99", "reason": "机器故障"})).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    std::fs::write(dir.join("organisation.toml"), "strict = true\n").expect("settings");
+    let (code, body) = room.act(&p, 1, "move", json!({"room": "第1考场", "seat": "41", "reason": "机器故障"})).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("action.place")), "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("第1考场只有 40 个座位（1–40），没有“41”号")), "{body}");
+    let (code, body) = room.act(&p, 1, "move", json!({"room": "第9考场", "seat": "1", "reason": "机器故障"})).await;
+    assert!(
+        code == StatusCode::BAD_REQUEST && body["error"].as_str().is_some_and(|e| e.contains("不在考点考场登记")),
+        "{body}"
+    );
+    let (code, body) = room.act(&p, 1, "move", json!({"room": "第1考场", "seat": "40", "reason": "机器故障"})).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+}
