@@ -6,7 +6,7 @@
 use super::browser::{axe_clean, browser, browser_or_skip, click, js, shot, start_driver, type_into, until};
 use super::serve::{add_staff, call, quick_batch_of, staff_login, start_exam, Server};
 use fantoccini::Client;
-use serde_json::{json, Value};
+use serde_json::json;
 
 async fn log_in(c: &Client, base: &str, user: &str) {
     c.goto(&format!("{base}/marking")).await.expect("marking page");

@@ -8,7 +8,7 @@
 use super::browser::{axe_clean, browser, browser_or_skip, click, js, shot, start_driver, type_into, until};
 use super::serve::{act, batch_from_roster, call, quick_batch_of, seat_login, staff_login, Server};
 use fantoccini::Client;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// 100 candidates: 40 in 第1考场, 30 in 第2考场, 30 in 第10考场.
 fn hundred() -> (String, Vec<(String, String, String)>) {
