@@ -9,9 +9,10 @@
 //! because it starts from the raw data, not because it is other code.
 
 use crate::batch::LoadedBatch;
+use crate::calendar::{Calendar, CalendarError};
 use crate::marking::MarkingRecord;
 use crate::seat::{SeatRecord, Status};
-use chrono::{Datelike, Duration as Days, FixedOffset, TimeZone, Weekday};
+use chrono::{FixedOffset, TimeZone};
 use kaoshi_engine::assemble::Paper;
 use kaoshi_engine::bank::{Bank, ItemBody};
 use kaoshi_engine::grade::{encode_sheet, Graded, Grader, ResponseError};
@@ -211,15 +212,26 @@ pub fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-/// The end of the notice: `days` working days (Monday–Friday, China time) after `at`.
-pub fn notice_end(at: i64, days: u32) -> i64 {
-    let Some(mut t) = china().timestamp_millis_opt(at).single() else { return at };
-    let mut left = days;
-    while left > 0 {
-        t += Days::days(1);
-        if !matches!(t.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
+/// The end of the notice: `days` working days after `at` (China time, by
+/// the holiday notices' calendar: holidays off, 调休 weekend days worked),
+/// at the same time of day.
+pub fn notice_end(at: i64, days: u32, calendar: &Calendar) -> Result<i64, CalendarError> {
+    let Some(t) = china().timestamp_millis_opt(at).single() else { return Ok(at) };
+    let end = calendar.add_workdays(t.date_naive(), days)?;
+    Ok(at + (end - t.date_naive()).num_days() * 86_400_000)
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_counts_working_days_by_the_holiday_calendar() {
+        let c = Calendar::with(&[]).expect("calendar");
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("time").timestamp_millis();
+        // Published on 2026-09-30: the National Day holiday is skipped and Saturday 10-10 is worked.
+        assert_eq!(notice_end(at("2026-09-30T15:00:00+08:00"), 5, &c), Ok(at("2026-10-13T15:00:00+08:00")));
+        assert_eq!(notice_end(at("2026-12-11T10:00:00+08:00"), 5, &c), Ok(at("2026-12-18T10:00:00+08:00")));
+        assert_eq!(notice_end(at("2028-03-01T10:00:00+08:00"), 5, &c), Err(CalendarError::NoYear(2028)));
     }
-    t.timestamp_millis()
 }

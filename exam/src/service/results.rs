@@ -54,7 +54,11 @@ impl Exam {
             );
         }
         let at = self.now();
-        let publication = Publication { at, by: user.to_string(), notice_until: notice_end(at, NOTICE_WORKING_DAYS) };
+        let calendar = crate::calendar::load_dir(Some(self.store.dir()))
+            .map_err(|e| Refusal::conflict(Code::PublishBlocked, format!("暂不能公布成绩：{e}")))?;
+        let notice_until = notice_end(at, NOTICE_WORKING_DAYS, &calendar)
+            .map_err(|e| Refusal::conflict(Code::PublishBlocked, format!("暂不能公布成绩：公示期无法计算：{e}")))?;
+        let publication = Publication { at, by: user.to_string(), notice_until };
         self.store.put_publication(id, &publication)?;
         self.event(
             &Actor::Staff(user.to_string()),
