@@ -222,7 +222,7 @@ pub fn notice_end(at: i64, days: u32, calendar: &Calendar) -> Result<i64, Calend
 }
 
 #[cfg(test)]
-mod notice_tests {
+mod tests {
     use super::*;
 
     #[test]
