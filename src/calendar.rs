@@ -5,7 +5,7 @@
 use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 use clap::Subcommand;
-use kaoshi_exam::calendar::{Calendar, Status};
+use kaoshi_exam::calendar::Calendar;
 use std::path::{Path, PathBuf};
 
 /// `kaoshi calendar …`.
@@ -57,9 +57,7 @@ fn parse_date(s: &str) -> Result<NaiveDate> {
 
 fn warn_provisional(cal: &Calendar, from: NaiveDate, to: NaiveDate) {
     for y in cal.provisional_between(from, to) {
-        if cal.year(y).is_ok_and(|year| year.status == Status::Provisional) {
-            eprintln!("warning: {y} 年只有法定节假日，没有国务院办公厅的调休安排：结果可能与实际工作日不同（见 calendar/{y}.toml）");
-        }
+        eprintln!("warning: {y} 年只有法定节假日，没有国务院办公厅的调休安排：结果可能与实际工作日不同（见 calendar/{y}.toml）");
     }
 }
 

@@ -11,7 +11,8 @@
 //! [`crate::calendar`] (the shipped years and `DATA/calendar/*.toml`).
 
 use crate::calendar::{Calendar, CalendarError};
-use chrono::{Datelike, FixedOffset, NaiveDate, TimeZone};
+use crate::results::china;
+use chrono::{Datelike, NaiveDate, TimeZone};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -76,10 +77,6 @@ impl Filing {
         self.settings.strict = false;
         self
     }
-}
-
-fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
 }
 
 fn day_of(ms: i64) -> NaiveDate {
