@@ -10,7 +10,7 @@ mod batch;
 mod calendar;
 mod coverage_report;
 mod demo;
-mod durable_file;
+use kaoshi_exam::durable_file;
 mod grade;
 mod interop;
 mod jsonl;

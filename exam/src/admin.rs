@@ -108,6 +108,34 @@ pub struct NewBatch<'a> {
     pub actor: &'a Actor,
     /// The filing rules to check the start against (none: not checked).
     pub filing: Option<&'a crate::filing::Filing>,
+    /// The staff the plan puts on the batch.
+    pub plan: &'a crate::plan::Plan,
+}
+
+/// The filing rules a batch breaks, each named: the start, the registered
+/// scope, the rooms, the staff on the plan, the candidates' declarations.
+/// Whether the start is among them comes second (it has its own code).
+fn plan_breaches(new: &NewBatch<'_>, f: &crate::filing::Filing) -> Result<(Vec<String>, bool)> {
+    let mut out = crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?;
+    let late = !out.is_empty();
+    let meta = &new.source.bank.meta;
+    let (occupation_code, level) = (meta.occupation_code.as_str(), meta.level.code());
+    let day = crate::filing::day_of(new.start);
+    if let Some(scope) = &f.scope {
+        out.extend(scope.breach(occupation_code, level, day, f.settings.scope_validity_years));
+    }
+    out.extend(f.rooms.iter().flat_map(|r| r.roster_problems(new.roster)));
+    if let Some(people) = &f.personnel {
+        use crate::personnel::{Duty, Exam};
+        let plan: Vec<_> = Duty::ALL.iter().map(|d| (*d, new.plan.of(*d))).collect();
+        out.extend(people.assignment_breaches(&plan, Exam { occupation_code, level, day }, &f.settings));
+    }
+    for (i, line) in new.roster.iter().enumerate() {
+        if let Some(m) = line.review.mismatch(occupation_code, level) {
+            out.push(format!("名单第 {} 行：{m}", i + 2));
+        }
+    }
+    Ok((out, late))
 }
 
 /// Assembles the roster's papers (in parallel) and stores the batch; the
@@ -132,19 +160,16 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     if !taken.is_empty() {
         return Err(Refusal::conflict(Code::TicketInUse, taken.join("；")).into());
     }
-    let warnings = match new.filing {
-        Some(f) => {
-            let mut w = crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?;
-            w.extend(f.rooms.iter().flat_map(|r| r.roster_problems(new.roster)));
-            w
-        }
-        None => Vec::new(),
+    let (mut warnings, late) = match new.filing {
+        Some(f) => plan_breaches(&new, f)?,
+        None => (Vec::new(), false),
     };
     if !warnings.is_empty() && new.filing.is_some_and(|f| f.settings.strict) {
-        return Err(Refusal::conflict(Code::PlanLate, format!("严格模式下不能创建：{}", warnings.join("；"))).into());
+        let code = if late { Code::PlanLate } else { Code::PlanBreach };
+        return Err(Refusal::conflict(code, format!("严格模式下不能创建：{}", warnings.join("；"))).into());
     }
-    let mut warnings = warnings;
-    warnings.extend(crate::filing::under_sixteen(new.roster, new.start));
+    let young = crate::filing::under_sixteen(new.roster, new.start);
+    warnings.extend(young.iter().map(|(_, w)| w.clone()));
     let (_, slot) = seal::read_header(new.sealed).map_err(|e| invalid(format!("题库文件不是加密题库：{e}")))?;
     let bank = &new.source.bank;
     let hash = BankHash::of(bank).to_hex();
@@ -172,11 +197,15 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         max_extension_seconds: None,
         code_secret: Some(new_secret()),
         closed: None,
+        plan: new.plan.clone(),
+        created_by: new.actor.to_string(),
     };
     store.put_sealed_bank(&hash, new.sealed)?;
-    for (paper, line) in papers.iter().zip(new.roster) {
+    for (i, (paper, line)) in papers.iter().zip(new.roster).enumerate() {
         store.put_paper(new.id, paper)?;
-        store.put_seat(new.id, &new_seat(line, paper.index, duration_seconds * 1000))?;
+        let mut seat = new_seat(line, paper.index, duration_seconds * 1000);
+        seat.under_sixteen = young.iter().any(|(k, _)| *k == i);
+        store.put_seat(new.id, &seat)?;
     }
     store.put_batch(&batch)?;
     let mut detail = serde_json::json!({
@@ -186,6 +215,10 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     if !warnings.is_empty() {
         detail["warnings"] = serde_json::json!(warnings);
     }
+    let rooms = new.filing.and_then(|f| f.rooms.as_ref());
+    let filed = crate::plan::filed(new.source, new.start, duration_seconds, new.roster, rooms, new.plan);
+    detail["plan"] = serde_json::json!(filed);
+    detail["review"] = review_summary(new.roster, new.actor);
     for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
         log.append(
             new.now,
@@ -193,6 +226,29 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         )?;
     }
     Ok((batch, warnings))
+}
+
+/// The roster's eligibility review as the batch's log records it: counts,
+/// each candidate not approved, and who approved a roster without review
+/// columns (the batch's creator).
+fn review_summary(roster: &[RosterLine], actor: &Actor) -> serde_json::Value {
+    use crate::eligibility::Outcome;
+    let count = |o: Outcome| roster.iter().filter(|r| r.review.outcome == o).count();
+    let implicit = roster.iter().filter(|r| r.review.implicit).count();
+    let not_approved: Vec<_> = roster
+        .iter()
+        .filter(|r| r.review.outcome != Outcome::Approved)
+        .map(|r| json!({"ticket": r.ticket, "outcome": r.review.outcome, "reviewer": r.review.reviewer}))
+        .collect();
+    let mut v = json!({
+        "approved": count(Outcome::Approved), "rejected": count(Outcome::Rejected),
+        "pending": count(Outcome::Pending), "not_approved": not_approved,
+    });
+    if implicit > 0 {
+        v["approved_by_creator"] = json!({"count": implicit, "by": actor.to_string(),
+            "why": "名单未含审核列，视为批次创建人审核通过"});
+    }
+    v
 }
 
 /// A new random secret (hex) for a batch's anonymous response codes.

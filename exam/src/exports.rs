@@ -20,6 +20,14 @@ pub enum Table {
     Certificates,
     /// `items`: item statistics.
     Items,
+    /// `registrations`: 报名汇总表.
+    Registrations,
+    /// `review`: 申报审核表.
+    Review,
+    /// `supervision`: 内部督导记录表及整改台账.
+    Supervision,
+    /// `plan`: the plan against what happened (计划与实际对照表).
+    Plan,
 }
 
 /// A file format.
@@ -40,6 +48,10 @@ impl Table {
             "results" => Table::Results,
             "certificates" => Table::Certificates,
             "items" => Table::Items,
+            "registrations" => Table::Registrations,
+            "review" => Table::Review,
+            "supervision" => Table::Supervision,
+            "plan" => Table::Plan,
             other => return Err(Refusal::not_found(Code::UnknownExport, format!("没有导出表 {other}"))),
         };
         let format = match ext {
@@ -58,6 +70,10 @@ impl Table {
             Table::Results => "认定结果汇总表",
             Table::Certificates => "合格人员证书信息表",
             Table::Items => "题目统计",
+            Table::Registrations => "报名汇总表",
+            Table::Review => "申报审核表",
+            Table::Supervision => "督导记录及整改台账",
+            Table::Plan => "计划与实际对照表",
         }
     }
 
@@ -124,6 +140,7 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
         "理论知识成绩",
         "评价批次",
         "考试日期",
+        "上传状态",
     ])];
     for (n, seat) in seats.iter().enumerate() {
         // A result cancelled for a violation shows as 0 / 不合格 with why.
@@ -151,7 +168,7 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
             certs.push(vec![
                 certs.len().to_string(),
                 seat.name.clone(),
-                "居民身份证".into(),
+                seat.id_type.clone(),
                 seat.id_number.clone(),
                 meta.occupation.clone(),
                 meta.occupation_code.clone(),
@@ -159,6 +176,11 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
                 score,
                 batch.batch.name.clone(),
                 date.clone(),
+                if seat.under_sixteen {
+                    format!("不能上传：{}", crate::eligibility::UNDER_SIXTEEN)
+                } else {
+                    "可上传".into()
+                },
             ]);
         }
     }

@@ -13,7 +13,7 @@
 use crate::calendar::{Calendar, CalendarError};
 use crate::results::china;
 use chrono::{Datelike, NaiveDate, TimeZone};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Working days a plan is filed ahead when the organisation sets none
@@ -21,7 +21,7 @@ use std::path::Path;
 pub const DEFAULT_LEAD_WORKDAYS: u32 = 5;
 
 /// The organisation's settings (`DATA/organisation.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Strict: every rule refuses. Not strict: a breach is a warning, logged.
@@ -30,21 +30,60 @@ pub struct Settings {
     /// Working days between filing a plan and its start.
     #[serde(default = "default_lead")]
     pub filing_lead_workdays: u32,
+    /// Lowest skill level a marker holds (seed 004 附件1: 三级及以上).
+    #[serde(default = "default_marker_level")]
+    pub marker_min_level: String,
+    /// Most organisations a part-timer serves (seed 004 附件1: 不得与3家及以上).
+    #[serde(default = "default_part_time")]
+    pub max_part_time_organisations: u32,
+    /// Years a registration of the scope runs when it names no end (seed 004 一(三)).
+    #[serde(default = "default_validity")]
+    pub scope_validity_years: u32,
 }
 
 fn default_lead() -> u32 {
     DEFAULT_LEAD_WORKDAYS
 }
 
+fn default_marker_level() -> String {
+    "3".into()
+}
+
+fn default_part_time() -> u32 {
+    2
+}
+
+fn default_validity() -> u32 {
+    crate::scope::DEFAULT_VALIDITY_YEARS
+}
+
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { strict: false, filing_lead_workdays: DEFAULT_LEAD_WORKDAYS }
+        Settings {
+            strict: false,
+            filing_lead_workdays: DEFAULT_LEAD_WORKDAYS,
+            marker_min_level: default_marker_level(),
+            max_part_time_organisations: default_part_time(),
+            scope_validity_years: default_validity(),
+        }
     }
 }
 
+/// The file's name in the data directory.
+pub const FILE: &str = "organisation.toml";
+
 /// Parses `organisation.toml`; the message names the file and what is wrong.
 pub fn parse_settings(file: &str, text: &str) -> Result<Settings, String> {
-    toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))
+    let s: Settings = toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))?;
+    if kaoshi_engine::bank::Level::from_code(&s.marker_min_level).is_none() {
+        return Err(format!("{file}：marker_min_level“{}”不是等级代码（如 3）", s.marker_min_level));
+    }
+    Ok(s)
+}
+
+/// `DATA/organisation.toml`, or the defaults when there is none.
+pub fn load_settings(data: &Path) -> Result<Settings, String> {
+    Ok(crate::rooms::read_optional(&data.join(FILE), parse_settings)?.unwrap_or_default())
 }
 
 /// The settings and the working-day calendar a batch is checked against.
@@ -56,20 +95,22 @@ pub struct Filing {
     pub calendar: Calendar,
     /// The sites and rooms register, when the organisation keeps one.
     pub rooms: Option<crate::rooms::Register>,
+    /// The registered scope, when the organisation keeps one.
+    pub scope: Option<crate::scope::Scope>,
+    /// The staff register, when the organisation keeps one.
+    pub personnel: Option<crate::personnel::Personnel>,
 }
 
 impl Filing {
     /// Reads `DATA/organisation.toml` (defaults when absent) and `DATA/calendar/`.
     pub fn load(data: &Path) -> Result<Filing, String> {
-        let file = data.join("organisation.toml");
-        let settings = match std::fs::read_to_string(&file) {
-            Ok(text) => parse_settings(&file.display().to_string(), &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
-            Err(e) => return Err(format!("{}：{e}", file.display())),
-        };
-        let calendar = crate::calendar::load_dir(Some(data))?;
-        let rooms = crate::rooms::Register::load(data)?;
-        Ok(Filing { settings, calendar, rooms })
+        Ok(Filing {
+            settings: load_settings(data)?,
+            calendar: crate::calendar::load_dir(Some(data))?,
+            rooms: crate::rooms::Register::load(data)?,
+            scope: crate::scope::Scope::load(data)?,
+            personnel: crate::personnel::Personnel::load(data)?,
+        })
     }
 
     /// Not strict whatever the file says: the demo and drills.
@@ -79,7 +120,8 @@ impl Filing {
     }
 }
 
-fn day_of(ms: i64) -> NaiveDate {
+/// The China date of a Unix-ms time.
+pub fn day_of(ms: i64) -> NaiveDate {
     china().timestamp_millis_opt(ms).single().map(|t| t.date_naive()).unwrap_or_default()
 }
 
@@ -105,8 +147,8 @@ pub fn start_breaches(start: i64, now: i64, filing: &Filing) -> Result<Vec<Strin
 
 /// Candidates under 16 on the exam date: they sit, but their certificate
 /// data cannot be uploaded (seed 004 3.8 lists 未满16周岁 among the reasons),
-/// so each is named as a warning in any mode.
-pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<String> {
+/// so each is named as a warning in any mode: the line's index and the warning.
+pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<(usize, String)> {
     let exam_day = day_of(start);
     roster
         .iter()
@@ -117,11 +159,12 @@ pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<Str
             let sixteen =
                 birth.with_year(birth.year() + 16).or_else(|| birth.succ_opt()?.with_year(birth.year() + 16))?;
             (exam_day < sixteen).then(|| {
-                format!(
+                let w = format!(
                     "名单第 {} 行：未满16周岁（{}，{birth} 出生），可以参加考试，但证书数据不能上传（seed 004 3.8）",
                     i + 2,
                     r.name
-                )
+                );
+                (i, w)
             })
         })
         .collect()
@@ -137,9 +180,11 @@ mod tests {
 
     fn filing(lead: u32) -> Filing {
         Filing {
-            settings: Settings { strict: true, filing_lead_workdays: lead },
+            settings: Settings { strict: true, filing_lead_workdays: lead, ..Settings::default() },
             calendar: Calendar::with(&[]).expect("calendar"),
             rooms: None,
+            scope: None,
+            personnel: None,
         }
     }
 
@@ -166,7 +211,7 @@ mod tests {
         assert_eq!(parse_settings("o.toml", ""), Ok(Settings::default()));
         assert_eq!(
             parse_settings("o.toml", "strict = true\nfiling_lead_workdays = 10\n"),
-            Ok(Settings { strict: true, filing_lead_workdays: 10 })
+            Ok(Settings { strict: true, filing_lead_workdays: 10, ..Settings::default() })
         );
         let e = parse_settings("DATA/organisation.toml", "strict = \"yes\"\n").expect_err("bad");
         assert!(e.starts_with("DATA/organisation.toml：格式错误"), "{e}");
@@ -184,6 +229,7 @@ mod tests {
             room: "1".into(),
             seat: "1".into(),
             extra_time: String::new(),
+            review: Default::default(),
         };
         // Born 2010-12-03: 16 on 2026-12-03, not on 2026-12-02.
         let young = format!("11010120101203{:03}", 12);
@@ -191,7 +237,8 @@ mod tests {
         let roster = [line("成年", &crate::identity::example_resident_id(1)), line("少年", &young)];
         let w = under_sixteen(&roster, at("2026-12-02T09:00:00+08:00"));
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].starts_with("名单第 3 行：未满16周岁（少年，2010-12-03 出生）"), "{w:?}");
+        assert_eq!(w[0].0, 1);
+        assert!(w[0].1.starts_with("名单第 3 行：未满16周岁（少年，2010-12-03 出生）"), "{w:?}");
         assert!(under_sixteen(&roster, at("2026-12-03T09:00:00+08:00")).is_empty(), "sixteen on the day");
     }
 }

@@ -37,6 +37,12 @@ pub struct Line {
     pub planned_extra_minutes: i64,
     /// Time the seat was silent while answering, seconds.
     pub offline_seconds: i64,
+    /// Sign-in (签到): the first login at a seat (Unix ms).
+    pub signed_in_at: Option<i64>,
+    /// The last identity approval (Unix ms) and by whom.
+    pub approved_at: Option<i64>,
+    /// Who approved it (`staff:USER`).
+    pub approved_by: Option<String>,
 }
 
 /// Something a proctor did or saw in the room.
@@ -128,6 +134,21 @@ pub fn status_text(s: Status) -> &'static str {
 pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event]) -> RoomRecord {
     let mut here: Vec<&SeatRecord> = seats.iter().filter(|s| s.room == room).collect();
     here.sort_by(|a, b| seat_order(&a.seat).cmp(&seat_order(&b.seat)).then_with(|| a.ticket.cmp(&b.ticket)));
+    // Sign-in comes from the logins and identity approvals on the log.
+    let mut signed_in: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut approved: std::collections::HashMap<&str, (i64, &str)> = std::collections::HashMap::new();
+    for e in events.iter().filter(|e| e.batch.as_deref() == Some(heading.batch.as_str())) {
+        let Some(ticket) = e.ticket.as_deref() else { continue };
+        match e.kind {
+            EventKind::Login => {
+                signed_in.entry(ticket).or_insert(e.at);
+            }
+            EventKind::Approve => {
+                approved.insert(ticket, (e.at, e.actor.as_str()));
+            }
+            _ => {}
+        }
+    }
     let candidates: Vec<Line> = here
         .iter()
         .map(|s| Line {
@@ -135,12 +156,15 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             name: s.name.clone(),
             seat: s.seat.clone(),
             status: status_text(s.status),
-            sat: s.started || s.approved_device.is_some() || matches!(s.status, Status::Ready),
+            sat: s.present(),
             submitted_at: s.submitted_at,
             violations: s.violations,
             extra_minutes: s.extra_ms / 60_000,
             planned_extra_minutes: s.planned_extra_ms / 60_000,
             offline_seconds: s.offline_ms / 1000,
+            signed_in_at: signed_in.get(s.ticket.as_str()).copied(),
+            approved_at: approved.get(s.ticket.as_str()).map(|a| a.0),
+            approved_by: approved.get(s.ticket.as_str()).map(|a| a.1.to_string()),
         })
         .collect();
     let counts = Counts {

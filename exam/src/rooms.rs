@@ -5,15 +5,28 @@
 //! does not have. Without the file nothing is checked.
 
 use crate::batch::RosterLine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The file's name in the data directory.
+pub const FILE: &str = "rooms.toml";
+
+/// Reads and parses an optional register file: `None` when it is absent;
+/// otherwise the parse's own message, or the read error naming the file.
+pub fn read_optional<T>(file: &Path, parse: impl Fn(&str, &str) -> Result<T, String>) -> Result<Option<T>, String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => parse(&file.display().to_string(), &text).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}：{e}", file.display())),
+    }
+}
 
 /// Seats a room needs at least when the register names no minimum (seed 001 第八条).
 pub const DEFAULT_MINIMUM_SEATS: u32 = 30;
 
 /// The register.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     /// Fewest seats a room may have.
@@ -25,7 +38,7 @@ pub struct Register {
 }
 
 /// One exam room.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Room {
     /// The site (考点).
@@ -55,12 +68,7 @@ impl Register {
 
     /// `DATA/rooms.toml`, or `None` when there is none.
     pub fn load(data: &Path) -> Result<Option<Register>, String> {
-        let file = data.join("rooms.toml");
-        match std::fs::read_to_string(&file) {
-            Ok(text) => Register::parse(&file.display().to_string(), &text).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}：{e}", file.display())),
-        }
+        read_optional(&data.join(FILE), Register::parse)
     }
 
     /// The room named so.
@@ -119,6 +127,7 @@ mod tests {
             room: room.into(),
             seat: seat.into(),
             extra_time: String::new(),
+            review: Default::default(),
         }
     }
 

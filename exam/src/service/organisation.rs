@@ -63,6 +63,8 @@ pub struct BatchRequest {
     pub roster: Vec<RosterLine>,
     /// A drill: the filing rules warn even in strict mode.
     pub drill: bool,
+    /// The staff the plan puts on the batch.
+    pub plan: crate::plan::Plan,
 }
 
 /// Why a sealed bank does not open, for the people at the console.
@@ -201,6 +203,7 @@ impl Exam {
                     now: exam.now(),
                     actor: &actor,
                     filing: Some(&filing),
+                    plan: &req.plan,
                 },
             )?;
             let papers = exam.store.papers(&batch.0.id)?;

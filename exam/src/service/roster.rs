@@ -109,7 +109,8 @@ impl Exam {
                     .and_then(|a| a.paper(index))
                     .map_err(|e| ExamError::Internal(format!("batch {id}: paper {index}: {e}")))?;
                 self.store.put_paper(id, &paper)?;
-                let seat = new_seat(&line, index, b.duration_seconds * 1000);
+                let mut seat = new_seat(&line, index, b.duration_seconds * 1000);
+                seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
                 let mut papers = loaded.papers.clone();
                 papers.push(paper);
                 (
@@ -134,11 +135,14 @@ impl Exam {
                     return Err(r.into());
                 }
                 let mut seat = old.clone();
-                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number});
+                seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
+                let review = |s: &SeatRecord| s.review.as_ref().map(|r| r.outcome.name_zh());
+                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number, "review": review(&seat)});
+                seat.review = Some(line.review.clone());
                 (seat.name, seat.organisation, seat.room, seat.seat) =
                     (line.name, line.organisation, line.room, line.seat);
                 (seat.id_number, seat.id_type) = (line.id_number, line.id_type);
-                let after = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type});
+                let after = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "review": review(&seat), "reviewer": line.review.reviewer});
                 (json!({"action": "correct", "before": before, "after": after}), seat.ticket.clone(), Some(seat), None)
             }
             RosterChange::Withdraw(ticket) => {

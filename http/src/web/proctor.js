@@ -1,7 +1,9 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("kaoshi.staff.token"), batch = null, seats = {}, selected = null, source = null, filter = null;
-const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导" };
+const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导/审计", supervisor: "质量督导员" };
+// Auditors and quality supervisors watch the grid; they do not act at seats.
+const readOnly = () => ["auditor", "supervisor"].includes(sessionStorage.getItem("kaoshi.staff.role"));
 const LABEL = { awaiting_identity: "待核验", disconnected: "掉线", paused: "已暂停", answering: "答题中", ready: "已核验", not_logged_in: "未登录", submitted: "已交卷" };
 async function api(method, path, body) {
   let res;
@@ -29,6 +31,8 @@ async function start() {
   try { list = await api("GET", "/api/proctor/batches"); } catch (e) { showLogin(e.status === 401 ? "登录已失效，请重新登录。" : e.message); return; }
   $("me").textContent = sessionStorage.getItem("kaoshi.staff.me") || (sessionStorage.getItem("kaoshi.staff.user") ? sessionStorage.getItem("kaoshi.staff.user") + "（" + (ROLE[sessionStorage.getItem("kaoshi.staff.role")] || "") + "）" : "");
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
+  $("supervisionLink").classList.toggle("hidden", !["supervisor", "admin", "auditor"].includes(sessionStorage.getItem("kaoshi.staff.role")));
+  $("recordBox").classList.toggle("hidden", readOnly());
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
   list = list.filter((b) => !b.closed);
   list.forEach((b) => { const o = el("option", b.name + "（" + b.candidates + " 人）"); o.value = b.id; sel.appendChild(o); });
@@ -152,8 +156,8 @@ function counts() {
   });
   setText($("summary"), list.length ? (filter ? "只显示“" + LABEL[filter] + "”的考位。" : "") : "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。");
   const approvable = shownWith("awaiting_identity").filter((s) => !s.new_device), resumable = shownWith("paused");
-  $("bulkApprove").classList.toggle("hidden", approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
-  $("bulkResume").classList.toggle("hidden", resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
+  $("bulkApprove").classList.toggle("hidden", readOnly() || approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
+  $("bulkResume").classList.toggle("hidden", readOnly() || resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
 }
 const shownWith = (status) => Object.values(seats).filter((s) => s.status === status && (!filter || filter === status)).sort((a, b) => byNumber(a.room + " " + a.seat, b.room + " " + b.seat));
 setInterval(() => { Object.values(seats).forEach((s) => { if (running(s)) paintTile(s); }); const s = seats[selected]; if (s && running(s)) facts(s); }, 1000);
@@ -193,6 +197,7 @@ function actions(s) {
   actionsKey = key;
   const box = $("actions"); box.innerHTML = "";
   const add = (label, cls, fn) => { const b = el("button", label, cls); b.type = "button"; b.onclick = fn; box.appendChild(b); };
+  if (readOnly()) { box.appendChild(el("p", "只读：" + ROLE[sessionStorage.getItem("kaoshi.staff.role")] + "可查看考位和记录，不能操作考位。", "note")); return; }
   if (s.status === "awaiting_identity") add("核验通过", "primary", () => act(s, "approve", {}));
   if (s.login_failures) add("解除登录锁定", "", () => act(s, "unlock", { reason: "监考员核对身份后解除登录锁定" }));
   if (running(s)) add("暂停", "", () => ask(s, "pause", { title: "暂停考试", text: "暂停后考生不能作答，计时停止。", reason: "暂停原因" }));
@@ -335,7 +340,8 @@ async function roomRecord() {
   $("recordTitle").textContent = "考场记录 · " + r.room;
   $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　生成 " + when(r.head.at) + "（" + r.by + "）";
   const c = r.counts; rows("recordCounts", [[c.expected, c.sat, c.absent, c.submitted, c.violations]]);
-  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, x.sat ? x.status : "缺考", when(x.submitted_at), x.planned_extra_minutes || "", x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
+  const by = (a) => (a || "").replace(/^staff:/, "");
+  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, when(x.signed_in_at), x.approved_at ? when(x.approved_at) + "（" + by(x.approved_by) + "）" : "", x.sat ? x.status : "缺考", when(x.submitted_at), x.planned_extra_minutes || "", x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
   rows("recordIncidents", r.incidents.map((x) => [when(x.at), x.ticket, x.name, x.text, x.by.replace(/^staff:/, "").replace(/^timer$/, "系统计时").replace(/^system$/, "系统")]));
   $("recordChain").textContent = "事件链头：第 " + r.head.seq + " 条事件，哈希 " + r.head.hash + "。归档核验：kaoshi archive verify 归档文件 --head " + r.head.hash;
   $("console").classList.add("hidden"); $("record").classList.remove("hidden"); $("printBtn").focus();

@@ -88,6 +88,7 @@ impl Room {
                 room: "第1考场".into(),
                 seat: format!("{:02}", i + 1),
                 extra_time: String::new(),
+                review: Default::default(),
             })
             .collect();
         let spec = source.spec.clone().expect("spec");
@@ -107,6 +108,7 @@ impl Room {
                 now: T0 - 3_600_000,
                 actor: &Actor::Cli,
                 filing: None,
+                plan: &Default::default(),
             },
         )
         .expect("batch");

@@ -1,0 +1,259 @@
+//! Eligibility review (资格审核): what a candidate declared on applying —
+//! document, occupation and level, the condition met (years of work, a
+//! previous certificate) — and the organisation's review of it with the
+//! reviewer (seed 004 附件3 3.2: 严格…审核考生报名条件). A candidate not
+//! approved cannot log in. The registration summary (报名汇总表) and the
+//! review form (申报审核表) are among the archive's papers (seed 001 第十六条).
+//!
+//! A roster without the review columns counts as reviewed and approved by
+//! whoever created the batch; the batch's log says so.
+
+use crate::exports::Rows;
+use crate::seat::SeatRecord;
+use serde::{Deserialize, Serialize};
+
+/// The review's outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 通过.
+    #[default]
+    Approved,
+    /// 不通过.
+    Rejected,
+    /// 待审: not reviewed yet.
+    Pending,
+}
+
+impl Outcome {
+    /// Reads a roster cell: 通过/approved, 不通过/rejected, 待审/pending (or empty).
+    pub fn parse(cell: &str) -> Option<Outcome> {
+        match cell.trim() {
+            "通过" | "审核通过" | "approved" => Some(Outcome::Approved),
+            "不通过" | "审核不通过" | "rejected" => Some(Outcome::Rejected),
+            "" | "待审" | "待审核" | "pending" => Some(Outcome::Pending),
+            _ => None,
+        }
+    }
+
+    /// The Chinese word.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Outcome::Approved => "通过",
+            Outcome::Rejected => "不通过",
+            Outcome::Pending => "待审",
+        }
+    }
+}
+
+/// What the candidate declared and how it was reviewed. The default is a
+/// roster line without review columns: approved by the batch's creator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Declared occupation code (申报职业); empty: the batch's.
+    #[serde(default)]
+    pub declared_occupation: String,
+    /// Declared level code (申报等级); empty: the batch's.
+    #[serde(default)]
+    pub declared_level: String,
+    /// The condition met (申报条件), as the application states it.
+    #[serde(default)]
+    pub condition: String,
+    /// The review's outcome.
+    #[serde(default)]
+    pub outcome: Outcome,
+    /// Who reviewed it (审核人).
+    #[serde(default)]
+    pub reviewer: String,
+    /// Whether the roster had no review columns (approved by the batch's creator).
+    #[serde(default)]
+    pub implicit: bool,
+}
+
+impl Default for Review {
+    fn default() -> Review {
+        Review {
+            declared_occupation: String::new(),
+            declared_level: String::new(),
+            condition: String::new(),
+            outcome: Outcome::Approved,
+            reviewer: String::new(),
+            implicit: true,
+        }
+    }
+}
+
+/// The roster's eligibility columns, in the order the README lists them.
+pub const COLUMNS: [&str; 5] = ["declared_occupation", "declared_level", "condition", "review", "reviewer"];
+
+impl Review {
+    /// A review from a roster line's cells; `has_review` says whether the
+    /// roster has a `review` column at all. The error names the cell.
+    pub fn from_cells(cells: [&str; 5], has_review: bool) -> Result<Review, String> {
+        let [occupation, level, condition, review, reviewer] = cells.map(str::trim);
+        let outcome = if has_review {
+            Outcome::parse(review)
+                .ok_or_else(|| format!("审核结果（review）“{review}”无效：应为 通过、不通过 或 待审"))?
+        } else {
+            Outcome::Approved
+        };
+        if !level.is_empty() && kaoshi_engine::bank::Level::from_code(level).is_none() {
+            return Err(format!("申报等级（declared_level）“{level}”无效（应为 5、4、3、2、1 等等级代码）"));
+        }
+        if has_review && outcome != Outcome::Pending && reviewer.is_empty() {
+            return Err(format!("审核结果为“{}”，但没有填写审核人（reviewer）", outcome.name_zh()));
+        }
+        Ok(Review {
+            declared_occupation: occupation.to_string(),
+            declared_level: level.to_string(),
+            condition: condition.to_string(),
+            outcome,
+            reviewer: reviewer.to_string(),
+            implicit: !has_review,
+        })
+    }
+
+    /// Why a declaration does not fit the batch (`occupation_code`, `level`).
+    pub fn mismatch(&self, occupation_code: &str, level: &str) -> Option<String> {
+        if !self.declared_occupation.is_empty() && self.declared_occupation != occupation_code {
+            return Some(format!("申报职业 {} 与本批次的 {occupation_code} 不符", self.declared_occupation));
+        }
+        if !self.declared_level.is_empty() && self.declared_level != level {
+            return Some(format!(
+                "申报等级{}与本批次的{}不符",
+                crate::scope::level_zh(&self.declared_level),
+                crate::scope::level_zh(level)
+            ));
+        }
+        None
+    }
+}
+
+/// The batch as its exports name it.
+pub struct Heading<'a> {
+    /// Occupation code.
+    pub occupation_code: &'a str,
+    /// Occupation.
+    pub occupation: &'a str,
+    /// Level code.
+    pub level: &'a str,
+    /// Who created the batch (the implicit reviewer).
+    pub creator: &'a str,
+}
+
+fn reviewer_of<'a>(r: &'a Review, h: &'a Heading<'_>) -> &'a str {
+    if r.implicit {
+        h.creator
+    } else {
+        &r.reviewer
+    }
+}
+
+/// 报名汇总表: one line per candidate as registered.
+pub fn registrations(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
+    let mut rows = vec![[
+        "序号",
+        "准考证号",
+        "姓名",
+        "证件类型",
+        "证件号码",
+        "单位",
+        "申报职业（工种）",
+        "职业编码",
+        "申报等级",
+        "考场",
+        "座位号",
+        "审核结果",
+        "备注",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (n, s) in seats.iter().enumerate() {
+        let r = s.review.clone().unwrap_or_default();
+        let code = if r.declared_occupation.is_empty() { h.occupation_code } else { &r.declared_occupation };
+        let level = if r.declared_level.is_empty() { h.level } else { &r.declared_level };
+        rows.push(vec![
+            (n + 1).to_string(),
+            s.ticket.clone(),
+            s.name.clone(),
+            s.id_type.clone(),
+            s.id_number.clone(),
+            s.organisation.clone(),
+            if code == h.occupation_code { h.occupation.to_string() } else { String::new() },
+            code.to_string(),
+            crate::scope::level_zh(level),
+            s.room.clone(),
+            s.seat.clone(),
+            r.outcome.name_zh().to_string(),
+            if s.under_sixteen { UNDER_SIXTEEN.to_string() } else { String::new() },
+        ]);
+    }
+    rows
+}
+
+/// 申报审核表: each candidate's declaration and its review.
+pub fn review_form(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
+    let mut rows = vec![[
+        "序号",
+        "准考证号",
+        "姓名",
+        "证件类型",
+        "证件号码",
+        "申报职业编码",
+        "申报等级",
+        "申报条件",
+        "审核结果",
+        "审核人",
+        "说明",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (n, s) in seats.iter().enumerate() {
+        let r = s.review.clone().unwrap_or_default();
+        let note = if r.implicit { "名单未含审核列，视为批次创建人审核通过" } else { "" };
+        rows.push(vec![
+            (n + 1).to_string(),
+            s.ticket.clone(),
+            s.name.clone(),
+            s.id_type.clone(),
+            s.id_number.clone(),
+            if r.declared_occupation.is_empty() {
+                h.occupation_code.to_string()
+            } else {
+                r.declared_occupation.clone()
+            },
+            crate::scope::level_zh(if r.declared_level.is_empty() { h.level } else { &r.declared_level }),
+            r.condition.clone(),
+            r.outcome.name_zh().to_string(),
+            reviewer_of(&r, h).to_string(),
+            note.to_string(),
+        ]);
+    }
+    rows
+}
+
+/// The note an under-16 candidate carries to the certificate upload.
+pub const UNDER_SIXTEEN: &str = "未满16周岁，证书数据不能上传（seed 004 3.8）";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_cells_are_read_and_checked() {
+        let r = Review::from_cells(["4-07-05-04", "4", "从事本职业4年", "通过", "张审核"], true).expect("review");
+        assert_eq!((r.outcome, r.reviewer.as_str(), r.implicit), (Outcome::Approved, "张审核", false));
+        assert_eq!(r.mismatch("4-07-05-04", "4"), None);
+        assert_eq!(r.mismatch("4-07-05-04", "3").as_deref(), Some("申报等级四级/中级工与本批次的三级/高级工不符"));
+        assert!(r.mismatch("6-31-01-03", "4").expect("occupation").starts_with("申报职业 4-07-05-04"));
+        let pending = Review::from_cells(["", "", "", "", ""], true).expect("pending");
+        assert_eq!(pending.outcome, Outcome::Pending);
+        let e = Review::from_cells(["", "", "", "不通过", ""], true).expect_err("no reviewer");
+        assert_eq!(e, "审核结果为“不通过”，但没有填写审核人（reviewer）");
+        let e = Review::from_cells(["", "", "", "可以", "x"], true).expect_err("bad outcome");
+        assert!(e.starts_with("审核结果（review）“可以”无效"), "{e}");
+        let implicit = Review::from_cells(["", "", "", "", ""], false).expect("implicit");
+        assert_eq!((implicit.outcome, implicit.implicit), (Outcome::Approved, true));
+        assert!(Review::from_cells(["", "高级", "", "", ""], false).is_err());
+    }
+}
