@@ -41,7 +41,8 @@ impl Exam {
             &line.id_type,
             &line.extra_time,
         ];
-        let header = crate::batch::ROSTER_COLUMNS;
+        // The review comes checked from the caller; the rest is checked as a roster line.
+        let header = &crate::batch::ROSTER_COLUMNS[..record.len()];
         w.write_record(header).and_then(|()| w.write_record(record)).map_err(|e| ExamError::Internal(e.to_string()))?;
         let text = String::from_utf8(w.into_inner().map_err(|e| ExamError::Internal(e.to_string()))?)
             .map_err(|e| ExamError::Internal(e.to_string()))?;
@@ -50,7 +51,9 @@ impl Exam {
         let mut lines = crate::batch::parse_roster(&text, "", today).map_err(|e| {
             ExamError::from(Refusal::invalid(Code::BatchInvalid, e.to_string().replace(" 第 2 行：", "")))
         })?;
-        lines.pop().ok_or_else(|| ExamError::Internal("a roster line vanished".into()))
+        let mut checked = lines.pop().ok_or_else(|| ExamError::Internal("a roster line vanished".into()))?;
+        checked.review = line.review.clone();
+        Ok(checked)
     }
 
     /// Changes a batch's roster before its start; returns the seat added or

@@ -9,6 +9,7 @@ mod marking;
 mod organisation;
 mod room_record;
 mod security;
+mod workflow;
 
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
