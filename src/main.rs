@@ -10,7 +10,6 @@ mod batch;
 mod calendar;
 mod coverage_report;
 mod demo;
-use kaoshi_exam::durable_file;
 mod grade;
 mod interop;
 mod jsonl;

@@ -11,7 +11,9 @@ use kaoshi_engine::assemble::{Assembler, Paper};
 use kaoshi_engine::seal;
 use kaoshi_engine::spec::PaperSpec;
 use kaoshi_engine::{BankHash, BankSource};
+use serde::Serialize;
 use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Adds (or replaces) a staff account, logged as `staff_add`. Replacing an
 /// account (a new role, password or assignment) ends its sessions.
@@ -216,7 +218,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         detail["warnings"] = serde_json::json!(warnings);
     }
     let rooms = new.filing.and_then(|f| f.rooms.as_ref());
-    let filed = crate::plan::filed(new.source, new.start, duration_seconds, new.roster, rooms, new.plan);
+    let filed = filed(new.source, new.start, duration_seconds, new.roster, rooms, new.plan);
     detail["plan"] = serde_json::json!(filed);
     detail["review"] = review_summary(new.roster, new.actor);
     for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
@@ -226,6 +228,62 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         )?;
     }
     Ok((batch, warnings))
+}
+
+/// The plan as filed (认定计划备案, seed 001 第十五条1): the batch's outline with its staff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Filed {
+    /// Occupation code and name.
+    pub occupation_code: String,
+    /// Occupation.
+    pub occupation: String,
+    /// Level code.
+    pub level: String,
+    /// Start (Unix ms).
+    pub start: i64,
+    /// Exam time, seconds.
+    pub duration_seconds: i64,
+    /// Sites (from the rooms register; empty without one).
+    pub sites: Vec<String>,
+    /// Rooms with their candidates.
+    pub rooms: BTreeMap<String, usize>,
+    /// Modules of the paper with their weights (考核模块构成).
+    pub modules: Vec<(String, f64)>,
+    /// Candidates.
+    pub candidates: usize,
+    /// Staff.
+    pub staff: crate::plan::Plan,
+}
+
+/// Builds the filed plan of a batch about to be created.
+fn filed(
+    source: &kaoshi_engine::BankSource,
+    start: i64,
+    duration_seconds: i64,
+    roster: &[RosterLine],
+    rooms: Option<&crate::rooms::Register>,
+    staff: &crate::plan::Plan,
+) -> Filed {
+    let meta = &source.bank.meta;
+    let mut per_room: BTreeMap<String, usize> = BTreeMap::new();
+    for line in roster {
+        *per_room.entry(line.room.clone()).or_default() += 1;
+    }
+    let sites: BTreeSet<String> =
+        per_room.keys().filter_map(|r| rooms.and_then(|reg| reg.room(r)).map(|room| room.site.clone())).collect();
+    let modules = source.bank.modules.iter().map(|m| (format!("{} {}", m.code, m.name), m.weight)).collect();
+    Filed {
+        occupation_code: meta.occupation_code.clone(),
+        occupation: meta.occupation.clone(),
+        level: meta.level.code().to_string(),
+        start,
+        duration_seconds,
+        sites: sites.into_iter().collect(),
+        rooms: per_room,
+        modules,
+        candidates: roster.len(),
+        staff: staff.clone(),
+    }
 }
 
 /// The roster's eligibility review as the batch's log records it: counts,

@@ -8,8 +8,6 @@
 //! A roster without the review columns counts as reviewed and approved by
 //! whoever created the batch; the batch's log says so.
 
-use crate::exports::Rows;
-use crate::seat::SeatRecord;
 use serde::{Deserialize, Serialize};
 
 /// The review's outcome.
@@ -127,109 +125,6 @@ impl Review {
         }
         None
     }
-}
-
-/// The batch as its exports name it.
-pub struct Heading<'a> {
-    /// Occupation code.
-    pub occupation_code: &'a str,
-    /// Occupation.
-    pub occupation: &'a str,
-    /// Level code.
-    pub level: &'a str,
-    /// Who created the batch (the implicit reviewer).
-    pub creator: &'a str,
-}
-
-fn reviewer_of<'a>(r: &'a Review, h: &'a Heading<'_>) -> &'a str {
-    if r.implicit {
-        h.creator
-    } else {
-        &r.reviewer
-    }
-}
-
-/// 报名汇总表: one line per candidate as registered.
-pub fn registrations(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
-    let mut rows = vec![[
-        "序号",
-        "准考证号",
-        "姓名",
-        "证件类型",
-        "证件号码",
-        "单位",
-        "申报职业（工种）",
-        "职业编码",
-        "申报等级",
-        "考场",
-        "座位号",
-        "审核结果",
-        "备注",
-    ]
-    .map(String::from)
-    .to_vec()];
-    for (n, s) in seats.iter().enumerate() {
-        let r = s.review.clone().unwrap_or_default();
-        let code = if r.declared_occupation.is_empty() { h.occupation_code } else { &r.declared_occupation };
-        let level = if r.declared_level.is_empty() { h.level } else { &r.declared_level };
-        rows.push(vec![
-            (n + 1).to_string(),
-            s.ticket.clone(),
-            s.name.clone(),
-            s.id_type.clone(),
-            s.id_number.clone(),
-            s.organisation.clone(),
-            if code == h.occupation_code { h.occupation.to_string() } else { String::new() },
-            code.to_string(),
-            crate::scope::level_zh(level),
-            s.room.clone(),
-            s.seat.clone(),
-            r.outcome.name_zh().to_string(),
-            if s.under_sixteen { UNDER_SIXTEEN.to_string() } else { String::new() },
-        ]);
-    }
-    rows
-}
-
-/// 申报审核表: each candidate's declaration and its review.
-pub fn review_form(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
-    let mut rows = vec![[
-        "序号",
-        "准考证号",
-        "姓名",
-        "证件类型",
-        "证件号码",
-        "申报职业编码",
-        "申报等级",
-        "申报条件",
-        "审核结果",
-        "审核人",
-        "说明",
-    ]
-    .map(String::from)
-    .to_vec()];
-    for (n, s) in seats.iter().enumerate() {
-        let r = s.review.clone().unwrap_or_default();
-        let note = if r.implicit { "名单未含审核列，视为批次创建人审核通过" } else { "" };
-        rows.push(vec![
-            (n + 1).to_string(),
-            s.ticket.clone(),
-            s.name.clone(),
-            s.id_type.clone(),
-            s.id_number.clone(),
-            if r.declared_occupation.is_empty() {
-                h.occupation_code.to_string()
-            } else {
-                r.declared_occupation.clone()
-            },
-            crate::scope::level_zh(if r.declared_level.is_empty() { h.level } else { &r.declared_level }),
-            r.condition.clone(),
-            r.outcome.name_zh().to_string(),
-            reviewer_of(&r, h).to_string(),
-            note.to_string(),
-        ]);
-    }
-    rows
 }
 
 /// The note an under-16 candidate carries to the certificate upload.

@@ -9,7 +9,8 @@
 //! A part-timer serves at most 2 organisations (seed 004 附件1: 兼职人员不得与
 //! 3家及以上机构发生供职或聘用关系). Without the file nothing is checked.
 
-use crate::filing::Settings;
+pub use crate::plan::Duty;
+use crate::settings::Settings;
 use chrono::NaiveDate;
 use kaoshi_engine::bank::Level;
 use serde::{Deserialize, Serialize};
@@ -17,32 +18,6 @@ use std::path::Path;
 
 /// The file's name in the data directory.
 pub const FILE: &str = "personnel.toml";
-
-/// What a person may be put on a plan as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Duty {
-    /// 监考员.
-    Proctor,
-    /// 考评员 (marks short answers).
-    Marker,
-    /// 质量督导员.
-    Supervisor,
-}
-
-impl Duty {
-    /// Every duty, in a plan's order.
-    pub const ALL: [Duty; 3] = [Duty::Proctor, Duty::Marker, Duty::Supervisor];
-
-    /// The Chinese name.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Duty::Proctor => "监考员",
-            Duty::Marker => "考评员",
-            Duty::Supervisor => "质量督导员",
-        }
-    }
-}
 
 /// The register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +98,7 @@ impl Personnel {
 
     /// `DATA/personnel.toml`, or `None` when there is none.
     pub fn load(data: &Path) -> Result<Option<Personnel>, String> {
-        crate::rooms::read_optional(&data.join(FILE), Personnel::parse)
+        crate::register_file::read_optional(&data.join(FILE), Personnel::parse)
     }
 
     /// The person working under `user`.
@@ -194,7 +169,7 @@ impl Person {
 
 /// The staff ledger (人员台账): each person with their certificate, whether
 /// it is valid on `today`, and the batches whose plans name them.
-pub fn ledger(register: &Personnel, today: NaiveDate, plans: &[(String, crate::plan::Plan)]) -> crate::exports::Rows {
+pub fn ledger(register: &Personnel, today: NaiveDate, plans: &[(String, crate::plan::Plan)]) -> Vec<Vec<String>> {
     let header =
         ["姓名", "账号", "职责", "证书编号", "职业代码", "等级", "有效期至", "状态", "专兼职", "供职机构", "安排批次"];
     let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
@@ -279,7 +254,7 @@ organisations = ["甲", "乙", "丙"]
         assert!(all.contains("认定计划没有安排质量督导员"), "{all}");
         assert_eq!(b.len(), 5, "{all}");
         // As a proctor only the certificate and the part-time rule apply.
-        let b = p.assignment_breaches(&[(Duty::Proctor, &two[..1].to_vec())], exam("5"), &s);
+        let b = p.assignment_breaches(&[(Duty::Proctor, &two[..1])], exam("5"), &s);
         assert_eq!(b.len(), 2, "{b:?}");
         let b = p.assignment_breaches(&[(Duty::Supervisor, &markers)], exam("5"), &s);
         assert_eq!(b, vec!["王考评（marker1） 未登记为质量督导员".to_string()]);
@@ -296,9 +271,7 @@ organisations = ["甲", "乙", "丙"]
     #[test]
     fn the_ledger_lists_validity_and_assigned_batches() {
         let p = Personnel::parse("personnel.toml", TEXT).expect("register");
-        let mut plan = crate::plan::Plan::default();
-        plan.markers = vec!["marker1".into()];
-        plan.proctors = vec!["marker1".into()];
+        let plan = crate::plan::Plan::from_lists("marker1", "marker1", "");
         let rows = ledger(&p, "2026-12-02".parse().expect("day"), &[("b1".into(), plan)]);
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert_eq!(

@@ -4,13 +4,36 @@
 //! days ahead) — and, after the batch, the plan against what happened: who
 //! really proctored, marked and supervised, who sat and who was absent.
 
-use crate::batch::RosterLine;
 use crate::events::{Event, EventKind};
-use crate::exports::Rows;
-use crate::personnel::Duty;
 use crate::seat::SeatRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// What a person may be put on a plan as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duty {
+    /// 监考员.
+    Proctor,
+    /// 考评员 (marks short answers).
+    Marker,
+    /// 质量督导员.
+    Supervisor,
+}
+
+impl Duty {
+    /// Every duty, in a plan's order.
+    pub const ALL: [Duty; 3] = [Duty::Proctor, Duty::Marker, Duty::Supervisor];
+
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Duty::Proctor => "监考员",
+            Duty::Marker => "考评员",
+            Duty::Supervisor => "质量督导员",
+        }
+    }
+}
 
 /// The staff a plan puts on the batch, by account name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,62 +80,6 @@ impl Plan {
     /// Whether nobody is named.
     pub fn is_empty(&self) -> bool {
         Duty::ALL.iter().all(|d| self.of(*d).is_empty())
-    }
-}
-
-/// The plan as filed: the batch's outline with its staff.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Filed {
-    /// Occupation code and name.
-    pub occupation_code: String,
-    /// Occupation.
-    pub occupation: String,
-    /// Level code.
-    pub level: String,
-    /// Start (Unix ms).
-    pub start: i64,
-    /// Exam time, seconds.
-    pub duration_seconds: i64,
-    /// Sites (from the rooms register; empty without one).
-    pub sites: Vec<String>,
-    /// Rooms with their candidates.
-    pub rooms: BTreeMap<String, usize>,
-    /// Modules of the paper with their weights (考核模块构成).
-    pub modules: Vec<(String, f64)>,
-    /// Candidates.
-    pub candidates: usize,
-    /// Staff.
-    pub staff: Plan,
-}
-
-/// Builds the filed plan of a batch about to be created.
-pub fn filed(
-    source: &kaoshi_engine::BankSource,
-    start: i64,
-    duration_seconds: i64,
-    roster: &[RosterLine],
-    rooms: Option<&crate::rooms::Register>,
-    staff: &Plan,
-) -> Filed {
-    let meta = &source.bank.meta;
-    let mut per_room: BTreeMap<String, usize> = BTreeMap::new();
-    for line in roster {
-        *per_room.entry(line.room.clone()).or_default() += 1;
-    }
-    let sites: BTreeSet<String> =
-        per_room.keys().filter_map(|r| rooms.and_then(|reg| reg.room(r)).map(|room| room.site.clone())).collect();
-    let modules = source.bank.modules.iter().map(|m| (format!("{} {}", m.code, m.name), m.weight)).collect();
-    Filed {
-        occupation_code: meta.occupation_code.clone(),
-        occupation: meta.occupation.clone(),
-        level: meta.level.code().to_string(),
-        start,
-        duration_seconds,
-        sites: sites.into_iter().collect(),
-        rooms: per_room,
-        modules,
-        candidates: roster.len(),
-        staff: staff.clone(),
     }
 }
 
@@ -186,7 +153,7 @@ pub fn report(plan: &Plan, seats: &[SeatRecord], events: &[Event]) -> Report {
 
 impl Report {
     /// The report as a table (计划与实际对照表).
-    pub fn rows(&self) -> Rows {
+    pub fn rows(&self) -> Vec<Vec<String>> {
         let mut rows = vec![["类别", "职责/准考证号", "账号/姓名", "计划", "实际", "说明"].map(String::from).to_vec()];
         for s in &self.staff {
             let note = match (s.planned, s.worked) {

@@ -12,16 +12,6 @@ use std::path::Path;
 /// The file's name in the data directory.
 pub const FILE: &str = "rooms.toml";
 
-/// Reads and parses an optional register file: `None` when it is absent;
-/// otherwise the parse's own message, or the read error naming the file.
-pub fn read_optional<T>(file: &Path, parse: impl Fn(&str, &str) -> Result<T, String>) -> Result<Option<T>, String> {
-    match std::fs::read_to_string(file) {
-        Ok(text) => parse(&file.display().to_string(), &text).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{}：{e}", file.display())),
-    }
-}
-
 /// Seats a room needs at least when the register names no minimum (seed 001 第八条).
 pub const DEFAULT_MINIMUM_SEATS: u32 = 30;
 
@@ -68,7 +58,7 @@ impl Register {
 
     /// `DATA/rooms.toml`, or `None` when there is none.
     pub fn load(data: &Path) -> Result<Option<Register>, String> {
-        read_optional(&data.join(FILE), Register::parse)
+        crate::register_file::read_optional(&data.join(FILE), Register::parse)
     }
 
     /// The room named so.

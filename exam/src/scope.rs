@@ -85,7 +85,7 @@ impl Scope {
 
     /// `DATA/scope.toml`, or `None` when there is none.
     pub fn load(data: &Path) -> Result<Option<Scope>, String> {
-        crate::rooms::read_optional(&data.join(FILE), Scope::parse)
+        crate::register_file::read_optional(&data.join(FILE), Scope::parse)
     }
 
     /// Why a batch of `occupation_code` at `level` on `day` is outside the

@@ -7,7 +7,6 @@
 //! seed 001 第十六条).
 
 use crate::error::{Code, Refusal};
-use crate::exports::Rows;
 use serde::{Deserialize, Serialize};
 
 /// The categories a finding is filed under.
@@ -103,7 +102,7 @@ pub fn close(findings: &mut [Finding], no: u32, at: i64, by: &str, action: &str)
 }
 
 /// The records and the rectification ledger as one table (内部督导记录表及整改台账).
-pub fn rows(findings: &[Finding]) -> Rows {
+pub fn rows(findings: &[Finding]) -> Vec<Vec<String>> {
     let time = |ms: i64| crate::results::china_time(ms);
     let mut rows =
         vec![["批次", "序号", "时间", "考场", "类别", "督导发现", "督导员", "状态", "整改情况", "销号人", "销号时间"]

@@ -50,7 +50,7 @@ impl Register {
     /// Its file in the data directory.
     pub fn file(self) -> &'static str {
         match self {
-            Register::Organisation => crate::filing::FILE,
+            Register::Organisation => crate::settings::FILE,
             Register::Scope => crate::scope::FILE,
             Register::Rooms => crate::rooms::FILE,
             Register::Personnel => crate::personnel::FILE,
@@ -61,7 +61,7 @@ impl Register {
     pub fn parse(self, text: &str) -> std::result::Result<Value, String> {
         let file = self.file();
         let value = match self {
-            Register::Organisation => serde_json::to_value(crate::filing::parse_settings(file, text)?),
+            Register::Organisation => serde_json::to_value(crate::settings::parse_settings(file, text)?),
             Register::Scope => serde_json::to_value(crate::scope::Scope::parse(file, text)?),
             Register::Rooms => serde_json::to_value(crate::rooms::Register::parse(file, text)?),
             Register::Personnel => serde_json::to_value(crate::personnel::Personnel::parse(file, text)?),
@@ -112,7 +112,7 @@ impl Exam {
         let mut content = content;
         if which == Register::Scope {
             // Each registration's last valid day, by its own end or the validity years.
-            let years = crate::filing::load_settings(self.store.dir()).unwrap_or_default().scope_validity_years;
+            let years = crate::settings::load_settings(self.store.dir()).unwrap_or_default().scope_validity_years;
             if let Ok(scope) = crate::scope::Scope::parse(which.file(), &text) {
                 for (r, v) in
                     scope.registrations.iter().zip(content["registration"].as_array_mut().into_iter().flatten())

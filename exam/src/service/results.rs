@@ -7,9 +7,9 @@ use crate::exports::{item_stats, result_tables, Table};
 use crate::results::{notice_end, recount, Publication, Totals, NOTICE_WORKING_DAYS};
 use serde_json::json;
 
-fn heading(batch: &crate::batch::LoadedBatch) -> crate::eligibility::Heading<'_> {
+fn heading(batch: &crate::batch::LoadedBatch) -> crate::exports::Heading<'_> {
     let meta = &batch.source.bank.meta;
-    crate::eligibility::Heading {
+    crate::exports::Heading {
         occupation_code: &meta.occupation_code,
         occupation: &meta.occupation,
         level: meta.level.code(),
@@ -141,8 +141,8 @@ impl Exam {
                 }
                 rows
             }
-            Table::Registrations => crate::eligibility::registrations(&seats, &heading(&batch)),
-            Table::Review => crate::eligibility::review_form(&seats, &heading(&batch)),
+            Table::Registrations => crate::exports::registrations(&seats, &heading(&batch)),
+            Table::Review => crate::exports::review_form(&seats, &heading(&batch)),
             Table::Supervision => crate::supervision::rows(&self.store.findings(id)?),
             Table::Plan => self.plan_report(id)?.rows(),
         };
