@@ -77,7 +77,7 @@ fn rank(code: &str) -> Option<usize> {
 impl Personnel {
     /// Parses `personnel.toml`, naming the file and what is wrong.
     pub fn parse(file: &str, text: &str) -> Result<Personnel, String> {
-        let p: Personnel = toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))?;
+        let p: Personnel = crate::register_file::parse_toml(file, text)?;
         let mut seen = std::collections::HashSet::new();
         for person in &p.people {
             if person.user.trim().is_empty() || person.name.trim().is_empty() {

@@ -46,7 +46,7 @@ fn default_minimum() -> u32 {
 impl Register {
     /// Parses `rooms.toml`, naming the file and what is wrong.
     pub fn parse(file: &str, text: &str) -> Result<Register, String> {
-        let r: Register = toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))?;
+        let r: Register = crate::register_file::parse_toml(file, text)?;
         let mut seen = std::collections::HashSet::new();
         for room in &r.rooms {
             if !seen.insert(room.name.as_str()) {

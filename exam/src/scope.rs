@@ -64,7 +64,7 @@ impl Registration {
 impl Scope {
     /// Parses `scope.toml`, naming the file and what is wrong.
     pub fn parse(file: &str, text: &str) -> Result<Scope, String> {
-        let s: Scope = toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))?;
+        let s: Scope = crate::register_file::parse_toml(file, text)?;
         for (i, r) in s.registrations.iter().enumerate() {
             let n = i + 1;
             if r.number.trim().is_empty() {

@@ -62,7 +62,7 @@ pub const FILE: &str = "organisation.toml";
 
 /// Parses `organisation.toml`; the message names the file and what is wrong.
 pub fn parse_settings(file: &str, text: &str) -> Result<Settings, String> {
-    let s: Settings = toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))?;
+    let s: Settings = crate::register_file::parse_toml(file, text)?;
     if kaoshi_engine::bank::Level::from_code(&s.marker_min_level).is_none() {
         return Err(format!("{file}：marker_min_level“{}”不是等级代码（如 3）", s.marker_min_level));
     }
