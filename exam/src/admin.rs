@@ -220,6 +220,9 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     let rooms = new.filing.and_then(|f| f.rooms.as_ref());
     let filed = filed(new.source, new.start, duration_seconds, new.roster, rooms, new.plan);
     detail["plan"] = serde_json::json!(filed);
+    if let Some(f) = new.filing {
+        detail["registers"] = registers_used(f, &new);
+    }
     detail["review"] = review_summary(new.roster, new.actor);
     for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
         log.append(
@@ -284,6 +287,19 @@ fn filed(
         candidates: roster.len(),
         staff: staff.clone(),
     }
+}
+
+/// What of the registers the batch was checked against — the settings, the
+/// scope's registrations of its occupation, its rooms, the people on its
+/// plan — so that its archive (which holds other events only as stubs)
+/// shows them.
+fn registers_used(f: &crate::filing::Filing, new: &NewBatch<'_>) -> serde_json::Value {
+    let code = &new.source.bank.meta.occupation_code;
+    let scope: Vec<_> = f.scope.iter().flat_map(|s| &s.registrations).filter(|r| &r.occupation_code == code).collect();
+    let rooms: Vec<_> =
+        f.rooms.iter().flat_map(|r| &r.rooms).filter(|room| new.roster.iter().any(|l| l.room == room.name)).collect();
+    let people: Vec<_> = f.personnel.iter().flat_map(|p| &p.people).filter(|p| new.plan.names(&p.user)).collect();
+    json!({"settings": f.settings, "scope": scope, "rooms": rooms, "personnel": people})
 }
 
 /// The roster's eligibility review as the batch's log records it: counts,

@@ -157,6 +157,12 @@ async fn strict_mode_refuses_a_plan_that_breaks_a_register_and_names_each_breach
     assert_eq!(filed["staff"], plan);
     assert!(filed["modules"].as_array().is_some_and(|m| !m.is_empty()), "{filed}");
     assert_eq!(create.detail["review"]["approved_by_creator"]["count"], 3, "{}", create.detail);
+    // What of the registers it was checked against goes with it (the archive holds other events as stubs).
+    let used = &create.detail["registers"];
+    assert_eq!(used["scope"][0]["number"], "皖评备2025-009", "{used}");
+    assert_eq!(used["rooms"][0]["seats"], 30, "{used}");
+    assert_eq!(used["personnel"].as_array().map(Vec::len), Some(3), "{used}");
+    assert_eq!(used["settings"]["strict"], true, "{used}");
 
     // The staff ledger names each person's validity and the batches they are planned on.
     let (code, ledger) = text_of(&room, &ad, "/api/admin/registers/personnel/ledger.csv").await;
@@ -177,8 +183,18 @@ async fn eligibility_supervision_and_the_plan_against_what_happened() {
             i - 99
         ));
     }
+    // Born 2010-05-01: 15 on the exam day, 2026-04-01.
+    let young = format!("34010420100501{:03}", 7);
+    let young = format!("{young}{}", kaoshi_exam::identity::check_character(young.as_bytes()).expect("check"));
+    text.push_str(&format!("T0103,{young},少年,单位1,第2考场,04,从事本职业 1 年,通过,张审核\n"));
     let plan = json!({"proctors": ["p1", "p2"], "markers": ["m1"], "supervisors": ["s1"]});
     let (code, created) = room.call("POST", "/api/admin/batches", Some(&ad), Some(batch(&hash, &text, plan))).await;
+    assert!(
+        created["warnings"].as_array().is_some_and(|w| w
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.starts_with("名单第 5 行：未满16周岁（少年，2010-05-01 出生）")))),
+        "{created}"
+    );
     assert_eq!(code, StatusCode::OK, "{created}");
 
     // Only an approved candidate logs in.
@@ -247,7 +263,7 @@ async fn eligibility_supervision_and_the_plan_against_what_happened() {
     assert_eq!(line("p2").map(|l| l["worked"].clone()), Some(json!(false)));
     assert_eq!(line("m1").map(|l| l["worked"].clone()), Some(json!(false)));
     assert_eq!(line("s1").map(|l| l["actions"].clone()), Some(json!(1)), "the closing was the admin's");
-    assert_eq!((r["report"]["expected"].as_u64(), r["report"]["present"].as_u64()), (Some(3), Some(1)), "{r}");
+    assert_eq!((r["report"]["expected"].as_u64(), r["report"]["present"].as_u64()), (Some(4), Some(1)), "{r}");
 
     // The exports a bureau asks for.
     let export = |file: &str| format!("/api/admin/batches/pm/export/{file}");
