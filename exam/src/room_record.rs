@@ -116,6 +116,8 @@ pub struct RoomRecord {
     pub candidates: Vec<Line>,
     /// Incidents in time order, including candidates moved out of the room.
     pub incidents: Vec<Incident>,
+    /// When the room ended: the last hand-in, once nobody who started is still answering.
+    pub ended_at: Option<i64>,
 }
 
 /// The status as the record prints it.
@@ -196,7 +198,9 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             })
         })
         .collect();
-    RoomRecord { heading, room: room.to_string(), counts, candidates, incidents }
+    let still_sitting = here.iter().any(|s| s.started && s.status != Status::Submitted);
+    let ended_at = if still_sitting { None } else { here.iter().filter_map(|s| s.submitted_at).max() };
+    RoomRecord { heading, room: room.to_string(), counts, candidates, incidents, ended_at }
 }
 
 /// One seat's history as its proctor reads it: the room record's incidents
@@ -345,6 +349,25 @@ mod tests {
             ],
             "saves, the timer's hand-in and what happened to a moved-out candidate in the other room stay out"
         );
-        assert_eq!(build(heading, "第2考场", &seats, &events).incidents.len(), 2, "the move and the violation there");
+        assert_eq!(
+            build(heading.clone(), "第2考场", &seats, &events).incidents.len(),
+            2,
+            "the move and the violation there"
+        );
+        assert_eq!(r.ended_at, None, "T0 is still answering");
+        seats[0].status = Status::Submitted;
+        seats[0].submitted_at = Some(9_000);
+        seats[1].submitted_at = Some(7_000);
+        assert_eq!(build(heading, "第1考场", &seats, &events).ended_at, Some(9_000), "the last hand-in");
+        // Signed in by the login, approved by the proctor.
+        let events = [
+            event(1, EventKind::Login, "T0", "seat:T0", json!({})),
+            event(2, EventKind::Login, "T0", "seat:T0", json!({})),
+            event(3, EventKind::Approve, "T0", "staff:p1", json!({})),
+        ];
+        let heading = Heading { batch: "b".into(), batch_name: "批次".into(), start: 0, duration_minutes: 90 };
+        let r = build(heading, "第1考场", &seats, &events);
+        let t0 = r.candidates.iter().find(|c| c.ticket == "T0").expect("T0");
+        assert_eq!((t0.signed_in_at, t0.approved_by.as_deref()), (Some(1000), Some("staff:p1")), "the first login");
     }
 }

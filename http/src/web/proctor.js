@@ -338,7 +338,7 @@ async function roomRecord() {
   try { r = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/room-record", { room }); }
   catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("recordErr").textContent = "生成失败：" + e.message; return; }
   $("recordTitle").textContent = "考场记录 · " + r.room;
-  $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　生成 " + when(r.head.at) + "（" + r.by + "）";
+  $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　" + (r.ended_at ? "结束 " + when(r.ended_at) : "尚未结束") + "　生成 " + when(r.head.at) + "（" + r.by + "）";
   const c = r.counts; rows("recordCounts", [[c.expected, c.sat, c.absent, c.submitted, c.violations]]);
   const by = (a) => (a || "").replace(/^staff:/, "");
   rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, when(x.signed_in_at), x.approved_at ? when(x.approved_at) + "（" + by(x.approved_by) + "）" : "", x.sat ? x.status : "缺考", when(x.submitted_at), x.planned_extra_minutes || "", x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
