@@ -146,6 +146,7 @@ fn create(a: CreateArgs) -> Result<()> {
             actor: &Actor::Cli,
             filing: Some(&filing),
             plan: &a.plan(),
+            drill: a.drill,
         },
     )?;
     store.flush()?;

@@ -53,6 +53,7 @@ pub fn ensure(data: &Path, store: &Store, clock: &dyn Clock) -> Result<Kek> {
             // The demo starts now: a breach of the filing lead time is logged, never refused.
             filing: Some(&kaoshi_exam::filing::Filing::load(data).map_err(|e| anyhow!(e))?.lenient()),
             plan: &Default::default(),
+            drill: false,
         },
     )?;
     let staff = [("admin", Role::Admin, random_password(12)), ("proctor", Role::Proctor, random_password(12))];

@@ -112,6 +112,8 @@ pub struct NewBatch<'a> {
     pub filing: Option<&'a crate::filing::Filing>,
     /// The staff the plan puts on the batch.
     pub plan: &'a crate::plan::Plan,
+    /// A drill (演练): marked on the batch and its log record.
+    pub drill: bool,
 }
 
 /// The filing rules a batch breaks, each named: the start, the registered
@@ -133,7 +135,7 @@ fn plan_breaches(new: &NewBatch<'_>, f: &crate::filing::Filing) -> Result<(Vec<S
         out.extend(people.assignment_breaches(&plan, Exam { occupation_code, level, day }, &f.settings));
     }
     for (i, line) in new.roster.iter().enumerate() {
-        if let Some(m) = line.review.mismatch(occupation_code, level) {
+        if let Some(m) = line.review.mismatch(occupation_code, &meta.occupation, level) {
             out.push(format!("名单第 {} 行：{m}", i + 2));
         }
     }
@@ -172,6 +174,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     }
     let young = crate::filing::under_sixteen(new.roster, new.start);
     warnings.extend(young.iter().map(|(_, w)| w.clone()));
+    warnings.extend(not_approved(new.roster));
     let (_, slot) = seal::read_header(new.sealed).map_err(|e| invalid(format!("题库文件不是加密题库：{e}")))?;
     let bank = &new.source.bank;
     let hash = BankHash::of(bank).to_hex();
@@ -201,6 +204,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         closed: None,
         plan: new.plan.clone(),
         created_by: new.actor.to_string(),
+        drill: new.drill,
     };
     store.put_sealed_bank(&hash, new.sealed)?;
     for (i, (paper, line)) in papers.iter().zip(new.roster).enumerate() {
@@ -224,6 +228,9 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         detail["registers"] = registers_used(f, &new);
     }
     detail["review"] = review_summary(new.roster, new.actor);
+    if new.drill {
+        detail["drill"] = json!(true);
+    }
     for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
         log.append(
             new.now,
@@ -233,7 +240,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     Ok((batch, warnings))
 }
 
-/// The plan as filed (认定计划备案, seed 001 第十五条1): the batch's outline with its staff.
+/// The plan as filed (认定计划备案, 池人社发〔2024〕4号 第十五条1): the batch's outline with its staff.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Filed {
     /// Occupation code and name.
@@ -323,6 +330,28 @@ fn review_summary(roster: &[RosterLine], actor: &Actor) -> serde_json::Value {
             "why": "名单未含审核列，视为批次创建人审核通过"});
     }
     v
+}
+
+/// Candidates the eligibility review did not approve, named: they are on
+/// the roster but cannot log in (not a breach: said in any mode).
+fn not_approved(roster: &[RosterLine]) -> Option<String> {
+    use crate::eligibility::Outcome;
+    let named = |o: Outcome| -> Vec<String> {
+        roster.iter().filter(|r| r.review.outcome == o).map(|r| format!("{}（{}）", r.name, r.ticket)).collect()
+    };
+    let (rejected, pending) = (named(Outcome::Rejected), named(Outcome::Pending));
+    if rejected.is_empty() && pending.is_empty() {
+        return None;
+    }
+    let list = |v: &[String]| if v.len() > 10 { format!("{} 等", v[..10].join("、")) } else { v.join("、") };
+    let mut parts = Vec::new();
+    if !rejected.is_empty() {
+        parts.push(format!("资格审核未通过 {} 人：{}", rejected.len(), list(&rejected)));
+    }
+    if !pending.is_empty() {
+        parts.push(format!("资格待审 {} 人（review 列为空或“待审”）：{}", pending.len(), list(&pending)));
+    }
+    Some(format!("{}；这些考生在审核通过前不能登录考试", parts.join("；")))
 }
 
 /// A new random secret (hex) for a batch's anonymous response codes.

@@ -60,6 +60,9 @@ pub struct Batch {
     /// Who created it: the implicit reviewer of a roster without review columns.
     #[serde(default)]
     pub created_by: String,
+    /// A drill (演练): the filing rules only warned, whatever the settings.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 impl Batch {

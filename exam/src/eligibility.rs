@@ -1,9 +1,9 @@
 //! Eligibility review (资格审核): what a candidate declared on applying —
 //! document, occupation and level, the condition met (years of work, a
 //! previous certificate) — and the organisation's review of it with the
-//! reviewer (seed 004 附件3 3.2: 严格…审核考生报名条件). A candidate not
+//! reviewer (鲁人社字〔2022〕93号 附件3 3.2: 严格…审核考生报名条件). A candidate not
 //! approved cannot log in. The registration summary (报名汇总表) and the
-//! review form (申报审核表) are among the archive's papers (seed 001 第十六条).
+//! review form (申报审核表) are among the archive's papers (池人社发〔2024〕4号 第十六条).
 //!
 //! A roster without the review columns counts as reviewed and approved by
 //! whoever created the batch; the batch's log says so.
@@ -111,10 +111,12 @@ impl Review {
         })
     }
 
-    /// Why a declaration does not fit the batch (`occupation_code`, `level`).
-    pub fn mismatch(&self, occupation_code: &str, level: &str) -> Option<String> {
-        if !self.declared_occupation.is_empty() && self.declared_occupation != occupation_code {
-            return Some(format!("申报职业 {} 与本批次的 {occupation_code} 不符", self.declared_occupation));
+    /// Why a declaration does not fit the batch (its occupation's code and
+    /// name — a roster may write either — and its level code).
+    pub fn mismatch(&self, occupation_code: &str, occupation: &str, level: &str) -> Option<String> {
+        let declared = self.declared_occupation.as_str();
+        if !declared.is_empty() && declared != occupation_code && declared != occupation {
+            return Some(format!("申报职业“{declared}”与本批次的 {occupation}（{occupation_code}）不符"));
         }
         if !self.declared_level.is_empty() && self.declared_level != level {
             return Some(format!(
@@ -128,7 +130,7 @@ impl Review {
 }
 
 /// The note an under-16 candidate carries to the certificate upload.
-pub const UNDER_SIXTEEN: &str = "未满16周岁，证书数据不能上传（seed 004 3.8）";
+pub const UNDER_SIXTEEN: &str = "未满16周岁，证书数据不能上传（鲁人社字〔2022〕93号 3.8）";
 
 #[cfg(test)]
 mod tests {
@@ -138,9 +140,15 @@ mod tests {
     fn review_cells_are_read_and_checked() {
         let r = Review::from_cells(["4-07-05-04", "4", "从事本职业4年", "通过", "张审核"], true).expect("review");
         assert_eq!((r.outcome, r.reviewer.as_str(), r.implicit), (Outcome::Approved, "张审核", false));
-        assert_eq!(r.mismatch("4-07-05-04", "4"), None);
-        assert_eq!(r.mismatch("4-07-05-04", "3").as_deref(), Some("申报等级四级/中级工与本批次的三级/高级工不符"));
-        assert!(r.mismatch("6-31-01-03", "4").expect("occupation").starts_with("申报职业 4-07-05-04"));
+        assert_eq!(r.mismatch("4-07-05-04", "养老护理员", "4"), None);
+        assert_eq!(
+            r.mismatch("4-07-05-04", "养老护理员", "3").as_deref(),
+            Some("申报等级四级/中级工与本批次的三级/高级工不符")
+        );
+        let e = r.mismatch("6-31-01-03", "电工", "4").expect("occupation");
+        assert_eq!(e, "申报职业“4-07-05-04”与本批次的 电工（6-31-01-03）不符");
+        let by_name = Review { declared_occupation: "电工".into(), ..Review::default() };
+        assert_eq!(by_name.mismatch("6-31-01-03", "电工", "4"), None, "the name is as good as the code");
         let pending = Review::from_cells(["", "", "", "", ""], true).expect("pending");
         assert_eq!(pending.outcome, Outcome::Pending);
         let e = Review::from_cells(["", "", "", "不通过", ""], true).expect_err("no reviewer");

@@ -332,7 +332,7 @@ fn xlsx_bytes(sheet: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, ExamError> {
     book.save_to_buffer().map_err(xlsx)
 }
 
-// The eligibility review's exports (seed 001 第十六条 lists both among the archive).
+// The eligibility review's exports (池人社发〔2024〕4号 第十六条 lists both among the archive).
 
 /// The batch as its exports name it.
 pub struct Heading<'a> {
@@ -375,7 +375,9 @@ pub fn registrations(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
     .to_vec()];
     for (n, s) in seats.iter().enumerate() {
         let r = s.review.clone().unwrap_or_default();
-        let code = if r.declared_occupation.is_empty() { h.occupation_code } else { &r.declared_occupation };
+        let declared = r.declared_occupation.as_str();
+        // A roster may name the occupation or give its code.
+        let code = if declared.is_empty() || declared == h.occupation { h.occupation_code } else { declared };
         let level = if r.declared_level.is_empty() { h.level } else { &r.declared_level };
         rows.push(vec![
             (n + 1).to_string(),
@@ -422,7 +424,7 @@ pub fn review_form(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
             s.name.clone(),
             s.id_type.clone(),
             s.id_number.clone(),
-            if r.declared_occupation.is_empty() {
+            if r.declared_occupation.is_empty() || r.declared_occupation == h.occupation {
                 h.occupation_code.to_string()
             } else {
                 r.declared_occupation.clone()

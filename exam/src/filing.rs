@@ -1,6 +1,6 @@
 //! Filing a batch's plan (认定计划备案) ahead of the exam: an organisation
 //! files its plan a number of working days before the start — 10 in seed 001
-//! 第十五条, 5 in seed 003 四(一) — so a batch may not start in the past or
+//! 第十五条, 5 in 鲁人社字〔2020〕50号 四(一) — so a batch may not start in the past or
 //! inside that lead time. **Strictness is a setting**: a registered
 //! organisation runs strict (a breach refuses the batch); a new data
 //! directory, `serve --demo` and drills are not (a breach is a warning,
@@ -69,14 +69,14 @@ pub fn start_breaches(start: i64, now: i64, filing: &Filing) -> Result<Vec<Strin
     let earliest = filing.calendar.add_workdays(day_of(now), lead)?;
     if day_of(start) < earliest {
         out.push(format!(
-            "认定计划须在开考前 {lead} 个工作日备案（organisation.toml 的 filing_lead_workdays；seed 003 四(一) 为 5 个、seed 001 第十五条为 10 个工作日），今天备案最早可于 {earliest} 开考，开考时间 {when} 太早"
+            "认定计划须在开考前 {lead} 个工作日备案（organisation.toml 的 filing_lead_workdays；鲁人社字〔2020〕50号 四(一) 为 5 个、池人社发〔2024〕4号 第十五条为 10 个工作日），今天备案最早可于 {earliest} 开考，开考时间 {when} 太早"
         ));
     }
     Ok(out)
 }
 
 /// Candidates under 16 on the exam date: they sit, but their certificate
-/// data cannot be uploaded (seed 004 3.8 lists 未满16周岁 among the reasons),
+/// data cannot be uploaded (鲁人社字〔2022〕93号 3.8 lists 未满16周岁 among the reasons),
 /// so each is named as a warning in any mode: the line's index and the warning.
 pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<(usize, String)> {
     let exam_day = day_of(start);
@@ -90,7 +90,7 @@ pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<(us
                 birth.with_year(birth.year() + 16).or_else(|| birth.succ_opt()?.with_year(birth.year() + 16))?;
             (exam_day < sixteen).then(|| {
                 let w = format!(
-                    "名单第 {} 行：未满16周岁（{}，{birth} 出生），可以参加考试，但证书数据不能上传（seed 004 3.8）",
+                    "名单第 {} 行：未满16周岁（{}，{birth} 出生），可以参加考试，但证书数据不能上传（鲁人社字〔2022〕93号 3.8）",
                     i + 2,
                     r.name
                 );

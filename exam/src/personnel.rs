@@ -4,9 +4,9 @@
 //! organisations they serve. A plan may assign only registered people with
 //! the role, a certificate valid on the exam day and, for a marker, the
 //! batch's occupation at 三级 or above and not below the batch's level
-//! (seed 004 附件1: 专、兼职考评人员应当具有相关职业三级及以上职业技能等级 and
-//! 规定的考评人员证件; seed 001 第七条4: 考评人员应持有在有效期内的考评人员证书).
-//! A part-timer serves at most 2 organisations (seed 004 附件1: 兼职人员不得与
+//! (鲁人社字〔2022〕93号 附件1: 专、兼职考评人员应当具有相关职业三级及以上职业技能等级 and
+//! 规定的考评人员证件; 池人社发〔2024〕4号 第七条4: 考评人员应持有在有效期内的考评人员证书).
+//! A part-timer serves at most 2 organisations (鲁人社字〔2022〕93号 附件1: 兼职人员不得与
 //! 3家及以上机构发生供职或聘用关系). Without the file nothing is checked.
 
 pub use crate::plan::Duty;
@@ -112,7 +112,10 @@ impl Personnel {
         let mut out = Vec::new();
         for (duty, users) in plan {
             if users.is_empty() {
-                out.push(format!("认定计划没有安排{}（seed 001 第十五条1、seed 003 四(一)）", duty.name_zh()));
+                out.push(format!(
+                    "认定计划没有安排{}（池人社发〔2024〕4号 第十五条1、鲁人社字〔2020〕50号 四(一)）",
+                    duty.name_zh()
+                ));
             }
             for user in users.iter() {
                 match self.person(user) {
@@ -139,7 +142,7 @@ impl Person {
         let most = settings.max_part_time_organisations as usize;
         if self.part_time && self.organisations.len() > most {
             out.push(format!(
-                "{who} 兼职 {} 家机构，最多 {most} 家（personnel.toml；organisation.toml 的 max_part_time_organisations；seed 004 附件1）",
+                "{who} 兼职 {} 家机构，最多 {most} 家（personnel.toml；organisation.toml 的 max_part_time_organisations；鲁人社字〔2022〕93号 附件1）",
                 self.organisations.len()
             ));
         }
@@ -155,7 +158,7 @@ impl Person {
             if let Some(needed) = needed {
                 if rank(&self.level).is_none_or(|have| have < needed) {
                     out.push(format!(
-                        "{who} 的等级为{}，考评员须为{}及以上且不低于认定等级{}（organisation.toml 的 marker_min_level；seed 004 附件1）",
+                        "{who} 的等级为{}，考评员须为{}及以上且不低于认定等级{}（organisation.toml 的 marker_min_level；鲁人社字〔2022〕93号 附件1）",
                         if self.level.is_empty() { "未登记".to_string() } else { crate::scope::level_zh(&self.level) },
                         crate::scope::level_zh(&settings.marker_min_level),
                         crate::scope::level_zh(exam.level)

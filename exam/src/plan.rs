@@ -1,6 +1,6 @@
-//! A batch's plan (认定计划) as filed with the bureau — seed 001 第十五条1:
+//! A batch's plan (认定计划) as filed with the bureau — 池人社发〔2024〕4号 第十五条1:
 //! 认定批次概况、实施认定的时间地点、考核模块构成情况、参加认定人员信息以及
-//! 监考员、考评员、质量督导员安排情况 (seed 003 四(一) the same, 5 working
+//! 监考员、考评员、质量督导员安排情况 (鲁人社字〔2020〕50号 四(一) the same, 5 working
 //! days ahead) — and, after the batch, the plan against what happened: who
 //! really proctored, marked and supervised, who sat and who was absent.
 
@@ -109,6 +109,8 @@ pub struct Report {
     pub present: usize,
     /// Absent: tickets and names.
     pub absent: Vec<(String, String)>,
+    /// Not approved in the eligibility review (neither expected nor absent): ticket, name, why.
+    pub not_eligible: Vec<(String, String, &'static str)>,
 }
 
 fn duty_of(kind: EventKind) -> Option<Duty> {
@@ -146,9 +148,12 @@ pub fn report(plan: &Plan, seats: &[SeatRecord], events: &[Event]) -> Report {
             });
         }
     }
-    let present = seats.iter().filter(|s| s.present()).count();
-    let absent = seats.iter().filter(|s| !s.present()).map(|s| (s.ticket.clone(), s.name.clone())).collect();
-    Report { staff, expected: seats.len(), present, absent }
+    let (eligible, not): (Vec<&SeatRecord>, Vec<&SeatRecord>) = seats.iter().partition(|s| s.not_eligible().is_none());
+    let present = eligible.iter().filter(|s| s.present()).count();
+    let absent = eligible.iter().filter(|s| !s.present()).map(|s| (s.ticket.clone(), s.name.clone())).collect();
+    let not_eligible =
+        not.iter().map(|s| (s.ticket.clone(), s.name.clone(), s.not_eligible().unwrap_or_default())).collect();
+    Report { staff, expected: eligible.len(), present, absent, not_eligible }
 }
 
 impl Report {
@@ -174,6 +179,9 @@ impl Report {
         ]);
         for (ticket, name) in &self.absent {
             rows.push(vec!["缺考".into(), ticket.clone(), name.clone(), "是".into(), "否".into(), "缺考".into()]);
+        }
+        for (ticket, name, why) in &self.not_eligible {
+            rows.push(vec!["不参加".into(), ticket.clone(), name.clone(), "否".into(), "否".into(), why.to_string()]);
         }
         rows
     }

@@ -45,7 +45,16 @@ fn in_chinese(message: &str) -> String {
     };
     let m = message.trim();
     if let Some(rest) = m.strip_prefix("invalid type: ") {
-        return format!("类型不对：{}", words(&rest.replacen(", expected ", "，应为 ", 1)));
+        return format!("类型不对：{}", words(&rest.replacen(", expected ", "，应为 ", 1)).replace("map", "表"));
+    }
+    if let Some(rest) = m.strip_prefix("invalid value: ") {
+        return format!("取值无效：{}", words(&rest.replacen(", expected ", "，应为 ", 1)));
+    }
+    if m.contains("out of range") {
+        return "数值超出范围".to_string();
+    }
+    if m.contains("must be quoted") {
+        return "文本须加引号（如 name = \"第1考场\"）".to_string();
     }
     if let Some(rest) = m.strip_prefix("missing field ") {
         return format!("缺少字段 {rest}");
@@ -54,15 +63,16 @@ fn in_chinese(message: &str) -> String {
         return format!("不认识的字段 {}", rest.replacen(", expected ", "，可用：", 1).replace("one of ", ""));
     }
     if let Some(rest) = m.strip_prefix("unknown variant ") {
-        return format!("取值 {} 无效", rest.replacen(", expected ", "，可用：", 1).replace("one of ", ""));
+        let (value, allowed) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return format!("取值 {value} 无效，可用：{}", allowed.replace("one of ", ""));
     }
     if m.starts_with("duplicate key") {
         return format!("键重复（{m}）");
     }
     if m.starts_with("input contains invalid characters") || m.contains("premature end of input") {
-        return format!("日期无效（{m}）");
+        return "日期无效（应为 \"YYYY-MM-DD\"，如 \"2027-12-31\"）".to_string();
     }
-    format!("TOML 语法有误（{m}）")
+    format!("TOML 语法有误，请对照示例检查这一行（{m}）")
 }
 
 #[cfg(test)]
@@ -85,7 +95,11 @@ mod tests {
         assert!(e.contains("缺少字段 `seats`"), "{e}");
         let e = parse_toml::<Room>("rooms.toml", "name = \"1\"\nseats = 3\nsite = 1\n").expect_err("unknown");
         assert!(e.contains("第 3 行：不认识的字段 `site`"), "{e}");
-        let e = parse_toml::<Room>("rooms.toml", "name = \n").expect_err("syntax");
+        let e = parse_toml::<Room>("rooms.toml", "[room\n").expect_err("syntax");
         assert!(e.starts_with("rooms.toml：格式错误：第 1 行：TOML 语法有误"), "{e}");
+        let e = parse_toml::<Room>("rooms.toml", "name = 第1考场\nseats = 3\n").expect_err("unquoted");
+        assert_eq!(e, "rooms.toml：格式错误：第 1 行：文本须加引号（如 name = \"第1考场\"）");
+        let e = parse_toml::<Room>("rooms.toml", "name = \"1\"\nseats = -3\n").expect_err("negative");
+        assert!(e.contains("第 2 行：取值无效：整数 `-3`，应为 非负整数"), "{e}");
     }
 }

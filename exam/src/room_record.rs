@@ -157,7 +157,7 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             ticket: s.ticket.clone(),
             name: s.name.clone(),
             seat: s.seat.clone(),
-            status: status_text(s.status),
+            status: s.not_eligible().unwrap_or_else(|| status_text(s.status)),
             sat: s.present(),
             submitted_at: s.submitted_at,
             violations: s.violations,
@@ -169,10 +169,12 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             approved_by: approved.get(s.ticket.as_str()).map(|a| a.1.to_string()),
         })
         .collect();
+    // A candidate not approved (资格审核) is listed, but neither expected nor absent.
+    let eligible = |c: &&Line| here.iter().any(|s| s.ticket == c.ticket && s.not_eligible().is_none());
     let counts = Counts {
-        expected: candidates.len(),
+        expected: candidates.iter().filter(eligible).count(),
         sat: candidates.iter().filter(|c| c.sat).count(),
-        absent: candidates.iter().filter(|c| !c.sat).count(),
+        absent: candidates.iter().filter(eligible).filter(|c| !c.sat).count(),
         submitted: here.iter().filter(|s| s.status == Status::Submitted).count(),
         violations: candidates.iter().map(|c| c.violations).sum(),
     };

@@ -1,6 +1,6 @@
 //! The register of exam sites and rooms (考点、考场登记) with their seat
 //! counts, in `DATA/rooms.toml`. A theory room has at least 30 seats (seed
-//! 001 第八条; a machine room of 100 in seed 004 附件1); a roster may not put
+//! 001 第八条; a machine room of 100 in 鲁人社字〔2022〕93号 附件1); a roster may not put
 //! more candidates in a room than it has seats, nor a seat number the room
 //! does not have. Without the file nothing is checked.
 
@@ -12,7 +12,7 @@ use std::path::Path;
 /// The file's name in the data directory.
 pub const FILE: &str = "rooms.toml";
 
-/// Seats a room needs at least when the register names no minimum (seed 001 第八条).
+/// Seats a room needs at least when the register names no minimum (池人社发〔2024〕4号 第八条).
 pub const DEFAULT_MINIMUM_SEATS: u32 = 30;
 
 /// The register.
@@ -49,6 +49,9 @@ impl Register {
         let r: Register = crate::register_file::parse_toml(file, text)?;
         let mut seen = std::collections::HashSet::new();
         for room in &r.rooms {
+            if room.seats == 0 {
+                return Err(format!("{file}：考场“{}”的座位数（seats）须至少为 1", room.name));
+            }
             if !seen.insert(room.name.as_str()) {
                 return Err(format!("{file}：考场“{}”登记了两次", room.name));
             }
@@ -94,7 +97,7 @@ impl Register {
             }
             if r.seats < self.minimum_seats {
                 out.push(format!(
-                    "{name}（{}）只有 {} 个座位，少于理论考场最低 {} 个（rooms.toml 的 minimum_seats；seed 001 第八条）",
+                    "{name}（{}）只有 {} 个座位，少于理论考场最低 {} 个（rooms.toml 的 minimum_seats；池人社发〔2024〕4号 第八条）",
                     r.site, r.seats, self.minimum_seats
                 ));
             }
@@ -142,7 +145,7 @@ mod tests {
                 "名单第 3 行：第1考场只有 30 个座位（1–30），没有“31”号".to_string(),
                 "名单第 4 行：考场“第9考场”不在考点考场登记（rooms.toml）中".to_string(),
                 "小教室安排了 3 名考生，只有 2 个座位".to_string(),
-                "小教室（合肥考点）只有 2 个座位，少于理论考场最低 30 个（rooms.toml 的 minimum_seats；seed 001 第八条）".to_string(),
+                "小教室（合肥考点）只有 2 个座位，少于理论考场最低 30 个（rooms.toml 的 minimum_seats；池人社发〔2024〕4号 第八条）".to_string(),
             ]
         );
         assert_eq!(r.place_problem("第1考场", "30"), None);

@@ -1,9 +1,9 @@
 //! The registered scope (备案范围) in `DATA/scope.toml`: the occupations and
 //! levels the organisation is registered to certify, each registration with
 //! its number and validity. A batch outside the scope, or after the
-//! registration has lapsed, breaks seed 004 附件3 3.1 (评价机构在备案职业
+//! registration has lapsed, breaks 鲁人社字〔2022〕93号 附件3 3.1 (评价机构在备案职业
 //! (工种)、等级和地域范围内开展活动) and 6.2 (超出备案范围开展评价工作).
-//! A registration runs 3 years unless it says otherwise (seed 004 一(三):
+//! A registration runs 3 years unless it says otherwise (鲁人社字〔2022〕93号 一(三):
 //! organisations are re-assessed at least every three years;
 //! `scope_validity_years` in `organisation.toml`). Without the file nothing
 //! is checked.
@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Years a registration runs when it names no end (seed 004 一(三)).
+/// Years a registration runs when it names no end (鲁人社字〔2022〕93号 一(三)).
 pub const DEFAULT_VALIDITY_YEARS: u32 = 3;
 
 /// The file's name in the data directory.
@@ -98,7 +98,7 @@ impl Scope {
             .collect();
         if covering.is_empty() {
             return Some(format!(
-                "职业（工种）{occupation_code} {} 不在本机构的备案范围（scope.toml）内（seed 004 附件3 3.1、6.2）",
+                "职业（工种）{occupation_code} {} 不在本机构的备案范围（scope.toml）内（鲁人社字〔2022〕93号 附件3 3.1、6.2）",
                 level_zh(level)
             ));
         }
@@ -110,7 +110,7 @@ impl Scope {
             format!("备案 {} 自 {} 起生效，考试日 {day} 尚未生效（scope.toml）", r.number, r.registered)
         } else {
             format!(
-                "备案 {} 已于 {} 到期，考试日 {day} 不在有效期内（scope.toml；备案有效期 {validity_years} 年，seed 004 一(三)）",
+                "备案 {} 已于 {} 到期，考试日 {day} 不在有效期内（scope.toml；备案有效期 {validity_years} 年，鲁人社字〔2022〕93号 一(三)）",
                 r.number,
                 r.last_day(validity_years)
             )

@@ -109,7 +109,7 @@ pub struct SeatRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<crate::eligibility::Review>,
     /// Under 16 on the exam day: sits, but the certificate data cannot be
-    /// uploaded (seed 004 3.8).
+    /// uploaded (鲁人社字〔2022〕93号 3.8).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub under_sixteen: bool,
 }
@@ -331,6 +331,17 @@ fn place(value: &Option<String>, what: &str) -> Result<String, Refusal> {
 }
 
 impl SeatRecord {
+    /// Why the candidate may not sit, in Chinese: 资格审核未通过 or 资格待审;
+    /// `None` for an approved candidate (or one stored before reviews existed).
+    pub fn not_eligible(&self) -> Option<&'static str> {
+        use crate::eligibility::Outcome;
+        match self.review.as_ref().map(|r| r.outcome) {
+            Some(Outcome::Rejected) => Some("资格审核未通过"),
+            Some(Outcome::Pending) => Some("资格待审"),
+            _ => None,
+        }
+    }
+
     /// Whether the candidate was present (签到): identity approved in the
     /// room, or the clock ever started.
     pub fn present(&self) -> bool {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Working days a plan is filed ahead when the organisation sets none
-/// (seed 003 四(一); seed 001 第十五条 asks for 10).
+/// (鲁人社字〔2020〕50号 四(一); 池人社发〔2024〕4号 第十五条 asks for 10).
 pub const DEFAULT_LEAD_WORKDAYS: u32 = 5;
 
 /// The organisation's settings (`DATA/organisation.toml`).
@@ -18,13 +18,13 @@ pub struct Settings {
     /// Working days between filing a plan and its start.
     #[serde(default = "default_lead")]
     pub filing_lead_workdays: u32,
-    /// Lowest skill level a marker holds (seed 004 附件1: 三级及以上).
+    /// Lowest skill level a marker holds (鲁人社字〔2022〕93号 附件1: 三级及以上).
     #[serde(default = "default_marker_level")]
     pub marker_min_level: String,
-    /// Most organisations a part-timer serves (seed 004 附件1: 不得与3家及以上).
+    /// Most organisations a part-timer serves (鲁人社字〔2022〕93号 附件1: 不得与3家及以上).
     #[serde(default = "default_part_time")]
     pub max_part_time_organisations: u32,
-    /// Years a registration of the scope runs when it names no end (seed 004 一(三)).
+    /// Years a registration of the scope runs when it names no end (鲁人社字〔2022〕93号 一(三)).
     #[serde(default = "default_validity")]
     pub scope_validity_years: u32,
 }

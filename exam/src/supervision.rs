@@ -2,15 +2,18 @@
 //! the rooms (the live seat grid, read-only) and records what they find —
 //! time, room, category, finding. Each finding stays open in the
 //! rectification ledger (整改台账) until it is closed with what was done
-//! (对账销号, seed 000 5(1): 督导记录完整准确…过往问题建立专门台账、对账销号，
+//! (对账销号, 皖人社函〔2026〕169号 5(1): 督导记录完整准确…过往问题建立专门台账、对账销号，
 //! 全部整改到位). The records are among the archive's papers (内部督导记录表,
-//! seed 001 第十六条).
+//! 池人社发〔2024〕4号 第十六条).
 
 use crate::error::{Code, Refusal};
 use serde::{Deserialize, Serialize};
 
 /// The categories a finding is filed under.
 pub const CATEGORIES: [&str; 7] = ["考务组织", "考场纪律", "身份核验", "监考履职", "设备与环境", "阅卷评分", "其他"];
+
+/// Places a finding may name besides the batch's rooms.
+pub const WHOLE: [&str; 2] = ["全场", "阅卷场"];
 
 /// Longest finding or action, characters.
 pub const MAX_TEXT: usize = 2_000;

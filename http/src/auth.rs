@@ -68,6 +68,8 @@ roles! {
     Proctors = [Admin, Proctor, ChiefProctor];
     /// Those who watch the live seat grid: proctors, the chief proctor, admins, and (read-only) auditors and supervisors.
     Watchers = [Admin, Proctor, ChiefProctor, Auditor, Supervisor];
+    /// Those who make a room record (考场记录): who acts at seats, and the supervisor who signs it.
+    RoomRecorders = [Admin, Proctor, ChiefProctor, Supervisor];
     /// Those who keep supervision records: supervisors and admins.
     Supervisors = [Supervisor, Admin];
     /// Those who read supervision records: supervisors, admins and auditors.

@@ -204,6 +204,7 @@ impl Exam {
                     actor: &actor,
                     filing: Some(&filing),
                     plan: &req.plan,
+                    drill: req.drill,
                 },
             )?;
             let papers = exam.store.papers(&batch.0.id)?;
@@ -282,6 +283,7 @@ impl Exam {
                 bank: b.bank_id,
                 title: b.spec.title,
                 closed: b.closed,
+                drill: b.drill,
             });
         }
         Ok(out)
@@ -307,6 +309,8 @@ pub struct BatchSummary {
     pub title: String,
     /// When closed.
     pub closed: Option<i64>,
+    /// A drill (演练).
+    pub drill: bool,
     /// Seats by status as the proctors see it.
     pub statuses: BTreeMap<&'static str, usize>,
     /// Seats handed in.

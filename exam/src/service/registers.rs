@@ -110,7 +110,7 @@ impl Exam {
             },
         };
         let mut content = content;
-        if which == Register::Scope {
+        if which == Register::Scope && content.is_object() {
             // Each registration's last valid day, by its own end or the validity years.
             let years = crate::settings::load_settings(self.store.dir()).unwrap_or_default().scope_validity_years;
             if let Ok(scope) = crate::scope::Scope::parse(which.file(), &text) {

@@ -141,7 +141,10 @@ impl Exam {
                 seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
                 let review = |s: &SeatRecord| s.review.as_ref().map(|r| r.outcome.name_zh());
                 let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number, "review": review(&seat)});
-                seat.review = Some(line.review.clone());
+                // A correction without a review of its own keeps the one on file.
+                if !line.review.implicit {
+                    seat.review = Some(line.review.clone());
+                }
                 (seat.name, seat.organisation, seat.room, seat.seat) =
                     (line.name, line.organisation, line.room, line.seat);
                 (seat.id_number, seat.id_type) = (line.id_number, line.id_type);

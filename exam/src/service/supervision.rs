@@ -39,6 +39,15 @@ impl Exam {
     ) -> Result<Finding> {
         let _lock = self.lock_seat(id, "#supervision").await;
         let mut all = self.findings(id)?;
+        let rooms = self.rooms_of(id)?;
+        if !rooms.iter().any(|r| r == room.trim()) && !crate::supervision::WHOLE.contains(&room.trim()) {
+            let message = format!(
+                "本批次没有考场“{room}”（可用：{}、{}）",
+                rooms.join("、"),
+                crate::supervision::WHOLE.join("、")
+            );
+            return Err(crate::error::Refusal::invalid(crate::error::Code::FindingInvalid, message).into());
+        }
         let f = new_finding(&all, id, self.now(), room, category, finding, user)?;
         all.push(f.clone());
         self.store.put_findings(id, &all)?;

@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 pub struct FindingsBody {
     categories: &'static [&'static str],
     rooms: Vec<String>,
+    /// Places besides the rooms (全场, 阅卷场).
+    whole: &'static [&'static str],
     findings: Vec<Finding>,
 }
 
@@ -29,7 +31,7 @@ pub async fn findings(
 ) -> ApiResult<Json<FindingsBody>> {
     let findings = exam.findings(&id)?;
     let rooms = exam.rooms_of(&id)?;
-    Ok(Json(FindingsBody { categories: &CATEGORIES, rooms, findings }))
+    Ok(Json(FindingsBody { categories: &CATEGORIES, rooms, whole: &kaoshi_exam::supervision::WHOLE, findings }))
 }
 
 /// A new record.

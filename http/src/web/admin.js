@@ -17,7 +17,7 @@ async function api(method, path, body, raw) {
 const json = async (method, path, body) => (await api(method, path, body)).json();
 const who = (actor) => actor.startsWith("staff:") ? actor.slice(6) : ({ system: "系统", timer: "系统计时", cli: "命令行", demo: "演示数据" }[actor] || actor);
 const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
-function say(text, bad) { const m = $("msg"); m.textContent = text; m.className = bad ? "bad" : ""; }
+function say(text, bad, warn) { const m = $("msg"); m.textContent = text; m.className = bad ? "bad" : warn ? "warn" : ""; }
 function cells(tr, values) { values.forEach((v) => { tr.insertCell().textContent = v == null ? "" : String(v); }); }
 function button(parent, label, fn, cls) { const b = document.createElement("button"); b.type = "button"; b.textContent = label; if (cls) b.className = cls; b.onclick = fn; parent.appendChild(b); return b; }
 function empty(table, text) { const td = table.tBodies[0].insertRow().insertCell(); td.colSpan = table.tHead.rows[0].cells.length; td.textContent = text; }
@@ -71,7 +71,7 @@ async function loadBatches() {
   batches.forEach((b) => {
     const tr = body.insertRow();
     const states = Object.entries(b.statuses).map(([k, n]) => (STATUS[k] || k) + " " + n).join("，");
-    cells(tr, [b.id, b.name + (b.closed ? "（已关闭）" : ""), when(b.start), b.candidates, states, b.submitted,
+    cells(tr, [b.id, b.name + (b.drill ? "（演练）" : "") + (b.closed ? "（已关闭）" : ""), when(b.start), b.candidates, states, b.submitted,
       b.responses ? b.marked + "/" + b.responses : "无主观题", b.published ? "已公布 " + when(b.published) : "未公布"]);
     const bar = document.createElement("div"); bar.className = "bar"; tr.insertCell().appendChild(bar);
     button(bar, "成绩", () => { $("rBatch").value = b.id; show("results"); });
@@ -96,7 +96,9 @@ async function planReport(b) {
   if (!r.report.staff.length) empty(t, "计划未安排人员，也没有工作记录。");
   const absent = r.report.absent.map((a) => a[1] + "（" + a[0] + "）");
   $("planTitle").textContent = "计划与实际：" + b.name + "（" + b.id + "）";
-  $("planSummary").textContent = "应考 " + r.report.expected + " 人，实考 " + r.report.present + " 人，缺考 " + absent.length + " 人" + (absent.length ? "：" + absent.slice(0, 30).join("、") + (absent.length > 30 ? " 等" : "") : "") + "。";
+  const barred = r.report.not_eligible.map((a) => a[1] + "（" + a[0] + "，" + a[2] + "）");
+  $("planSummary").textContent = "应考 " + r.report.expected + " 人，实考 " + r.report.present + " 人，缺考 " + absent.length + " 人" + (absent.length ? "：" + absent.slice(0, 30).join("、") + (absent.length > 30 ? " 等" : "") : "") + "。"
+    + (barred.length ? "另有 " + barred.length + " 人未通过资格审核，不计入应考：" + barred.join("、") + "。" : "");
   $("planBox").classList.remove("hidden"); $("planTitle").focus();
 }
 async function closeBatch(b) {
@@ -120,7 +122,8 @@ $("batchForm").onsubmit = async (ev) => {
       plan: { proctors: list($("bProctors").value), markers: list($("bMarkers").value), supervisors: list($("bSupervisors").value) },
     };
     const b = await json("POST", "/api/admin/batches", body);
-    say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），考生现在即可登录。" + (b.warnings && b.warnings.length ? "提醒（已记入事件日志）：" + b.warnings.join("；") : "")); $("batchForm").reset(); loadBatches();
+    const warned = b.warnings && b.warnings.length;
+    say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），资格审核通过的考生现在即可登录。" + (warned ? "\n提醒（已记入事件日志）：\n· " + b.warnings.join("\n· ") : ""), false, warned); $("batchForm").reset(); loadBatches();
   } catch (e) { say("创建失败：" + e.message, true); }
 };
 

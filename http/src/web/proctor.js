@@ -32,7 +32,7 @@ async function start() {
   $("me").textContent = sessionStorage.getItem("kaoshi.staff.me") || (sessionStorage.getItem("kaoshi.staff.user") ? sessionStorage.getItem("kaoshi.staff.user") + "（" + (ROLE[sessionStorage.getItem("kaoshi.staff.role")] || "") + "）" : "");
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
   $("supervisionLink").classList.toggle("hidden", !["supervisor", "admin", "auditor"].includes(sessionStorage.getItem("kaoshi.staff.role")));
-  $("recordBox").classList.toggle("hidden", readOnly());
+  $("recordBox").classList.toggle("hidden", sessionStorage.getItem("kaoshi.staff.role") === "auditor");
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
   list = list.filter((b) => !b.closed);
   list.forEach((b) => { const o = el("option", b.name + "（" + b.candidates + " 人）"); o.value = b.id; sel.appendChild(o); });
@@ -117,7 +117,7 @@ function paintTile(s) {
   const cls = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : "") + (filter && s.status !== filter ? " hide" : "");
   if (b.className !== cls) b.className = cls;
   setText(b.children[0], s.seat + " " + s.name);
-  const word = { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
+  const word = s.not_eligible || { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
   setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
   const [v, o, dev, lock] = b.children[2].children;
   dev.classList.toggle("hidden", !(s.new_device && s.status === "awaiting_identity")); lock.classList.toggle("hidden", !s.login_locked_seconds);
@@ -177,7 +177,7 @@ function facts(s) {
 let actionsKey = "", historyOf = null;
 function detail() {
   const s = seats[selected], box = $("detail");
-  if (!s) { box.innerHTML = "<p>点击考位查看详情并操作。</p>"; $("actions").innerHTML = ""; $("historyBox").classList.add("hidden"); actionsKey = ""; return; }
+  if (!s) { box.innerHTML = readOnly() ? "<p>点击考位查看详情。</p>" : "<p>点击考位查看详情并操作。</p>"; $("actions").innerHTML = ""; $("historyBox").classList.add("hidden"); actionsKey = ""; return; }
   if (box.dataset.ticket !== s.ticket) { box.innerHTML = ""; box.dataset.ticket = s.ticket; box.append(el("h3"), el("p", null, "facts"), el("p", null, "device"), el("p", null, "locks"), el("p", null, "cancelled")); }
   setText(box.children[0], s.name + "（" + s.ticket + "）"); facts(s);
   const d = box.querySelector(".device");
@@ -325,7 +325,8 @@ function rooms_select() {
   sel.innerHTML = ""; names.forEach((n) => { const o = el("option", n); o.value = n; sel.appendChild(o); });
   if (names.includes(was)) sel.value = was;
 }
-const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false });
+// Beijing time, whatever the computer's own zone (as the other consoles show it).
+const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
 function rows(id, lines) {
   const body = $(id).tBodies[0]; body.innerHTML = "";
   lines.forEach((cells) => { const tr = body.insertRow(); cells.forEach((c) => { tr.insertCell().textContent = c; }); });

@@ -11,29 +11,35 @@ const REGISTERS = {
     head: ["设置", "取值", "依据"],
     rows: (c) => [
       ["严格模式（strict）", c.strict ? "是：违规即拒绝" : "否：违规只提醒", "已备案机构应开启"],
-      ["认定计划提前备案工作日（filing_lead_workdays）", c.filing_lead_workdays, "seed 003 四(一) 5 个；seed 001 第十五条 10 个"],
-      ["考评员最低等级（marker_min_level）", LEVEL[c.marker_min_level] || c.marker_min_level, "seed 004 附件1：三级及以上"],
-      ["兼职人员最多供职机构数（max_part_time_organisations）", c.max_part_time_organisations, "seed 004 附件1：不得与3家及以上机构"],
-      ["备案有效期（年）（scope_validity_years）", c.scope_validity_years, "seed 004 一(三)：每三年至少评估一次"],
+      ["认定计划提前备案工作日（filing_lead_workdays）", c.filing_lead_workdays, "鲁人社字〔2020〕50号 四(一) 5 个；池人社发〔2024〕4号 第十五条 10 个"],
+      ["考评员最低等级（marker_min_level）", LEVEL[c.marker_min_level] || c.marker_min_level, "鲁人社字〔2022〕93号 附件1：三级及以上"],
+      ["兼职人员最多供职机构数（max_part_time_organisations）", c.max_part_time_organisations, "鲁人社字〔2022〕93号 附件1：不得与3家及以上机构"],
+      ["备案有效期（年）（scope_validity_years）", c.scope_validity_years, "鲁人社字〔2022〕93号 一(三)：每三年至少评估一次"],
     ],
-    example: "# 机构设置\nstrict = true\nfiling_lead_workdays = 10   # seed 001 第十五条；seed 003 为 5\nmarker_min_level = \"3\"\nmax_part_time_organisations = 2\nscope_validity_years = 3\n",
+    example: "# 机构设置（以下为默认值；已备案机构请将 strict 改为 true）
+strict = false
+filing_lead_workdays = 5   # 鲁人社字〔2020〕50号 四(一)；池人社发〔2024〕4号 第十五条为 10
+marker_min_level = \"3\"
+max_part_time_organisations = 2
+scope_validity_years = 3
+",
   },
   scope: {
-    about: "本机构备案的职业（工种）和等级。批次的题库职业或等级不在备案范围内、或考试日不在备案有效期内的，严格模式下不能创建（seed 004 附件3 3.1、6.2）。未建立此登记册时不检查。",
+    about: "本机构备案的职业（工种）和等级。批次的题库职业或等级不在备案范围内、或考试日不在备案有效期内的，严格模式下不能创建（鲁人社字〔2022〕93号 附件3 3.1、6.2）。未建立此登记册时不检查。",
     head: ["备案号", "职业代码", "职业（工种）", "等级", "备案日期", "有效期至", "状态"],
-    rows: (c) => c.registration.map((r) => [r.number, r.occupation_code, r.occupation, r.levels.map((l) => LEVEL[l] || l).join("、"), r.registered, r.last_day, r.last_day < today() ? "已过期" : "有效"]),
+    rows: (c) => (c.registration || []).map((r) => [r.number, r.occupation_code, r.occupation, r.levels.map((l) => LEVEL[l] || l).join("、"), r.registered, r.last_day, r.last_day < today() ? "已过期" : "有效"]),
     example: "[[registration]]\nnumber = \"备案号\"\noccupation_code = \"4-07-05-04\"\noccupation = \"养老护理员\"\nlevels = [\"5\", \"4\", \"3\"]\nregistered = \"2025-03-01\"\n# valid_until = \"2028-02-28\"   # 不填：备案日期起 3 年\n",
   },
   rooms: {
-    about: "考点和考场及座位数。名单中的考场不在登记册内、座位号超出考场座位、考场人数超过座位数、考场座位少于最低要求（理论考场不少于 30 座，seed 001 第八条）的，逐行列出；严格模式下不能创建批次，监考员调座也只能调到已登记的座位。未建立此登记册时不检查。",
+    about: "考点和考场及座位数。名单中的考场不在登记册内、座位号超出考场座位、考场人数超过座位数、考场座位少于最低要求（理论考场不少于 30 座，池人社发〔2024〕4号 第八条）的，逐行列出；严格模式下不能创建批次，监考员调座也只能调到已登记的座位。未建立此登记册时不检查。",
     head: ["考点", "考场", "座位数", "是否达到最低座位数"],
-    rows: (c) => c.room.map((r) => [r.site, r.name, r.seats, r.seats >= c.minimum_seats ? "是" : "否（最低 " + c.minimum_seats + " 座）"]),
-    example: "minimum_seats = 30   # seed 001 第八条\n\n[[room]]\nsite = \"第一考点\"\nname = \"第1考场\"\nseats = 100\n",
+    rows: (c) => (c.room || []).map((r) => [r.site, r.name, r.seats, r.seats >= c.minimum_seats ? "是" : "否（最低 " + c.minimum_seats + " 座）"]),
+    example: "minimum_seats = 30   # 池人社发〔2024〕4号 第八条\n\n[[room]]\nsite = \"第一考点\"\nname = \"第1考场\"\nseats = 100\n",
   },
   personnel: {
-    about: "监考员、考评员、质量督导员的资质登记。认定计划安排的人员须在此登记、具有相应职责、证书在考试日有效；考评员须持本职业考评资格、等级为三级及以上且不低于认定等级；兼职人员供职机构不超过 2 家（seed 004 附件1；seed 001 第七条4）。未建立此登记册时不检查。",
+    about: "监考员、考评员、质量督导员的资质登记。认定计划安排的人员须在此登记、具有相应职责、证书在考试日有效；考评员须持本职业考评资格、等级为三级及以上且不低于认定等级；兼职人员供职机构不超过 2 家（鲁人社字〔2022〕93号 附件1；池人社发〔2024〕4号 第七条4）。未建立此登记册时不检查。",
     head: ["姓名", "账号", "职责", "证书编号", "职业代码", "等级", "有效期至", "状态", "专兼职", "供职机构"],
-    rows: (c) => c.person.map((p) => [p.name, p.user, p.duties.map((d) => DUTY[d] || d).join("、"), p.certificate, p.occupation_code, LEVEL[p.level] || p.level, p.valid_until, p.valid_until < today() ? "已过期" : "有效", p.part_time ? "兼职" : "专职", p.organisations.join("、")]),
+    rows: (c) => (c.person || []).map((p) => [p.name, p.user, p.duties.map((d) => DUTY[d] || d).join("、"), p.certificate, p.occupation_code, LEVEL[p.level] || p.level, p.valid_until, p.valid_until < today() ? "已过期" : "有效", p.part_time ? "兼职" : "专职", (p.organisations || []).join("、")]),
     example: "[[person]]\nname = \"王老师\"\nuser = \"marker1\"          # 登录账号\nduties = [\"marker\"]        # proctor 监考员、marker 考评员、supervisor 质量督导员\ncertificate = \"考评员证书编号\"\noccupation_code = \"4-07-05-04\"\nlevel = \"3\"\nvalid_until = \"2027-12-31\"\npart_time = false\norganisations = [\"本机构\"]\n",
     extra: (bar) => {
       ["ledger.xlsx", "ledger.csv"].forEach((file) => button(bar, "下载人员台账（" + file.split(".")[1] + "）", async () => {
@@ -66,8 +72,7 @@ function paintRegister(panel, spec, v) {
 
 async function loadRegister(name) {
   const panel = $("panel-" + name), spec = REGISTERS[name];
-  const v = await json("GET", "/api/admin/registers/" + name);
-  paintRegister(panel, spec, v);
+  // The form's handlers come first: a page that failed to paint must still not submit natively.
   if (!panel.dataset.ready) {
     panel.dataset.ready = "1";
     if (spec.extra) spec.extra(panel.querySelector(".extra"));
@@ -76,12 +81,17 @@ async function loadRegister(name) {
     panel.querySelector(".edit").onsubmit = async (ev) => {
       ev.preventDefault();
       const text = panel.querySelector("textarea").value, err = panel.querySelector(".err");
-      if (!text.trim() && !confirm("清空后保存将删除 " + v.file + "，此后不再做这项检查。确定？")) return;
+      const file = name + ".toml";
+      const removal = name === "organisation" ? "清空后保存将删除 " + file + "，此后各项设置恢复默认值。确定？" : "清空后保存将删除 " + file + "，此后不再做这项检查。确定？";
+      if (!text.trim() && !confirm(removal)) return;
+      say("");
       try {
         const saved = await json("PUT", "/api/admin/registers/" + name, { text });
         paintRegister(panel, spec, saved);
-        say("已保存 " + saved.file + "（已记入事件日志），之后创建的批次按新登记册检查。");
+        say(text.trim() ? "已保存 " + saved.file + "（已记入事件日志），之后创建的批次按新登记册检查。" : "已删除 " + saved.file + "（已记入事件日志）。");
       } catch (e) { err.textContent = "未保存：" + e.message; panel.querySelector("textarea").focus(); }
     };
   }
+  const v = await json("GET", "/api/admin/registers/" + name);
+  paintRegister(panel, spec, v);
 }

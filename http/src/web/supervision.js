@@ -56,7 +56,7 @@ async function loadBatch() {
   if (!id) { empty(t, "没有批次。"); return; }
   const r = await json("GET", "/api/supervision/batches/" + encodeURIComponent(id) + "/findings");
   const room = $("fRoom"), was = room.value; room.innerHTML = "";
-  r.rooms.concat(["全场", "阅卷场"]).forEach((x) => option(room, x, x));
+  r.rooms.concat(r.whole).forEach((x) => option(room, x, x));
   if (was) room.value = was;
   const cat = $("fCategory"); if (!cat.options.length) r.categories.forEach((c) => option(cat, c, c));
   r.findings.slice().reverse().forEach((f) => {

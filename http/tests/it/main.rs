@@ -110,6 +110,7 @@ impl Room {
                 actor: &Actor::Cli,
                 filing: None,
                 plan: &Default::default(),
+                drill: false,
             },
         )
         .expect("batch");

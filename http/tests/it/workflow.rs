@@ -216,6 +216,20 @@ async fn eligibility_supervision_and_the_plan_against_what_happened() {
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{body}");
+    // A correction without a review of its own keeps the one on file: the rejected stay rejected.
+    let line = json!({"ticket": "T0101", "id_number": example_resident_id(101), "name": "考生101", "organisation": "单位2",
+        "room": "第2考场", "seat": "02"});
+    let (code, body) = room
+        .call(
+            "POST",
+            "/api/admin/batches/pm/roster",
+            Some(&ad),
+            Some(json!({"action": "correct", "reason": "单位更正", "line": line})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let (_, body) = room.call("POST", "/api/seat/login", None, Some(login(101))).await;
+    assert_eq!(body["code"], "login.not_eligible", "{body}");
     // The exam day: 2026-04-01, the start.
     room.clock.set(T0 + 30 * 86_400_000);
     let ad = room.staff("ad").await;
@@ -263,7 +277,7 @@ async fn eligibility_supervision_and_the_plan_against_what_happened() {
     assert_eq!(line("p2").map(|l| l["worked"].clone()), Some(json!(false)));
     assert_eq!(line("m1").map(|l| l["worked"].clone()), Some(json!(false)));
     assert_eq!(line("s1").map(|l| l["actions"].clone()), Some(json!(1)), "the closing was the admin's");
-    assert_eq!((r["report"]["expected"].as_u64(), r["report"]["present"].as_u64()), (Some(4), Some(1)), "{r}");
+    assert_eq!((r["report"]["expected"].as_u64(), r["report"]["present"].as_u64()), (Some(3), Some(1)), "{r}");
 
     // The exports a bureau asks for.
     let export = |file: &str| format!("/api/admin/batches/pm/export/{file}");
@@ -283,7 +297,8 @@ async fn eligibility_supervision_and_the_plan_against_what_happened() {
     );
     let (_, planned) = text_of(&room, &ad, &export("plan.csv")).await;
     assert!(planned.contains("工作人员,监考员,p2,是,否,计划安排但无工作记录"), "{planned}");
-    assert!(planned.contains("缺考,T0101,考生101"), "{planned}");
+    assert!(planned.contains("不参加,T0101,考生101,否,否,资格审核未通过"), "not expected, not absent: {planned}");
+    assert!(planned.contains("缺考,T0103,少年"), "{planned}");
     let (_, supervision) = text_of(&room, &ad, &export("supervision.xlsx")).await;
     assert!(!supervision.is_empty());
 

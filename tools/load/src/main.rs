@@ -215,6 +215,7 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
             actor: &Actor::Cli,
             filing: None,
             plan: &Default::default(),
+            drill: false,
         },
     )?;
     let now = SystemClock::new().now_ms();
