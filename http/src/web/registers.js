@@ -16,13 +16,7 @@ const REGISTERS = {
       ["兼职人员最多供职机构数（max_part_time_organisations）", c.max_part_time_organisations, "鲁人社字〔2022〕93号 附件1：不得与3家及以上机构"],
       ["备案有效期（年）（scope_validity_years）", c.scope_validity_years, "鲁人社字〔2022〕93号 一(三)：每三年至少评估一次"],
     ],
-    example: "# 机构设置（以下为默认值；已备案机构请将 strict 改为 true）
-strict = false
-filing_lead_workdays = 5   # 鲁人社字〔2020〕50号 四(一)；池人社发〔2024〕4号 第十五条为 10
-marker_min_level = \"3\"
-max_part_time_organisations = 2
-scope_validity_years = 3
-",
+    example: "# 机构设置（以下为默认值；已备案机构请将 strict 改为 true）\nstrict = false\nfiling_lead_workdays = 5   # 鲁人社字〔2020〕50号 四(一)；池人社发〔2024〕4号 第十五条为 10\nmarker_min_level = \"3\"\nmax_part_time_organisations = 2\nscope_validity_years = 3\n",
   },
   scope: {
     about: "本机构备案的职业（工种）和等级。批次的题库职业或等级不在备案范围内、或考试日不在备案有效期内的，严格模式下不能创建（鲁人社字〔2022〕93号 附件3 3.1、6.2）。未建立此登记册时不检查。",
