@@ -54,7 +54,7 @@ pub fn run(cmd: ArchiveCommand) -> Result<()> {
         ArchiveCommand::Export { server: Some(server), batch, output, .. } => {
             let bytes =
                 crate::remote::Remote::connect(&server)?.download(&format!("/api/admin/batches/{batch}/archive"))?;
-            crate::durable_file::write_atomic(&output, &bytes)?;
+            kaoshi_exam::durable_file::write_atomic(&output, &bytes)?;
             println!("archived batch {batch} ({} bytes) from {server} to {}", bytes.len(), output.display());
             Ok(())
         }
@@ -91,7 +91,7 @@ fn export(data: &Path, batch: &str, output: &Path, signing_key: Option<&Path>, k
     log.checkpoint(now)?;
     store.flush()?;
     let bytes = kaoshi_exam::archive::export(&store, batch, now, signer.as_ref())?;
-    crate::durable_file::write_atomic(output, &bytes)?;
+    kaoshi_exam::durable_file::write_atomic(output, &bytes)?;
     let signed = signer.map(|k| format!(", signed with key {}", k.public().key_id())).unwrap_or_default();
     println!("archived batch {batch} ({} bytes{signed}) to {}", bytes.len(), output.display());
     Ok(())

@@ -59,7 +59,7 @@ pub fn run(args: AssembleArgs) -> Result<()> {
         out.extend_from_slice(crate::papers::render(bank, &hash, seed, paper).as_bytes());
         out.push(b'\n');
     }
-    crate::durable_file::write_atomic(&output, &out)?;
+    kaoshi_exam::durable_file::write_atomic(&output, &out)?;
     let stats = batch_stats(bank.items.len(), &papers);
     let bound = assembler.exposure_bounds(count).iter().flatten().map(|(_, b)| *b).fold(0.0f64, f64::max);
     let mut line = std::io::stdout().lock();

@@ -59,7 +59,7 @@ fn coverage(args: CoverageArgs) -> Result<()> {
     };
     let report = kaoshi_engine::audit::coverage(&source.bank, spec.as_ref(), opts);
     if let Some(path) = html {
-        crate::durable_file::write_atomic(path, crate::coverage_report::html(&report).as_bytes())?;
+        kaoshi_exam::durable_file::write_atomic(path, crate::coverage_report::html(&report).as_bytes())?;
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -1,7 +1,6 @@
 //! `kaoshi keygen` and `kaoshi bank …`.
 
 use crate::bank_files::{load_bank, read_source_dir, write_source_dir, SourceDirError};
-use crate::durable_file::write_atomic;
 use crate::keys::{self, KeyArgs};
 use crate::progress::spinner;
 use anyhow::{anyhow, bail, Context, Result};
@@ -10,6 +9,7 @@ use kaoshi_engine::bank::{BankSource, ItemType, Status};
 use kaoshi_engine::seal::{self, Kek};
 use kaoshi_engine::synth::{synth as make_synth, SynthParams};
 use kaoshi_engine::BankHash;
+use kaoshi_exam::durable_file::write_atomic;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -113,7 +113,7 @@ pub fn keygen(args: KeygenArgs) -> Result<()> {
             anyhow::bail!("{} already exists: kaoshi never overwrites a key", public.display());
         }
         keys::write_new_secret(&args.output, key.to_file().as_bytes())?;
-        crate::durable_file::write_atomic(&public, key.public().to_file().as_bytes())?;
+        kaoshi_exam::durable_file::write_atomic(&public, key.public().to_file().as_bytes())?;
         println!(
             "wrote signing key {} to {} (keep it with the organisation's keys) and its public key to {} (give it to bureaus and auditors)",
             key.public().key_id(),

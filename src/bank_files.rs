@@ -1,11 +1,11 @@
 //! Banks on disk: source directories, sealed files, and atomic writes.
 
-use crate::durable_file::write_atomic;
 use crate::keys::KeyArgs;
 use anyhow::{bail, Context, Result};
 use kaoshi_engine::bank::{export, parse_source, BankSource, SourceFiles, BANK_FILE, ITEMS_FILE};
 use kaoshi_engine::seal;
 use kaoshi_engine::spec::PAPER_FILE;
+use kaoshi_exam::durable_file::write_atomic;
 use std::fs;
 use std::path::Path;
 

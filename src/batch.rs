@@ -37,7 +37,7 @@ pub struct CreateArgs {
     bank: PathBuf,
     #[command(flatten)]
     key: KeyArgs,
-    /// roster.csv: ticket,id_number,name,organisation,room,seat.
+    /// roster.csv: ticket,id_number,name,organisation,room,seat (optional columns in the README).
     #[arg(long)]
     roster: PathBuf,
     /// Batch name.
@@ -61,6 +61,21 @@ pub struct CreateArgs {
     /// A drill: the filing rules (start not past, filed ahead) warn even in strict mode.
     #[arg(long)]
     drill: bool,
+    /// The plan's proctors (监考员): staff accounts, comma-separated.
+    #[arg(long, default_value = "")]
+    proctors: String,
+    /// The plan's markers (考评员): staff accounts, comma-separated.
+    #[arg(long, default_value = "")]
+    markers: String,
+    /// The plan's quality supervisors (质量督导员): staff accounts, comma-separated.
+    #[arg(long, default_value = "")]
+    supervisors: String,
+}
+
+impl CreateArgs {
+    fn plan(&self) -> kaoshi_exam::plan::Plan {
+        kaoshi_exam::plan::Plan::from_lists(&self.proctors, &self.markers, &self.supervisors)
+    }
 }
 
 /// Runs `kaoshi batch …`.
@@ -130,6 +145,8 @@ fn create(a: CreateArgs) -> Result<()> {
             now,
             actor: &Actor::Cli,
             filing: Some(&filing),
+            plan: &a.plan(),
+            drill: a.drill,
         },
     )?;
     store.flush()?;
@@ -166,6 +183,7 @@ fn create_remote(a: &CreateArgs, server: &str) -> Result<()> {
     let body = serde_json::json!({
         "id": a.id, "name": a.name, "bank_hash": bank["bank_hash"], "start": a.start, "seed": a.seed,
         "duration_seconds": a.duration_seconds, "spec_toml": spec, "roster_csv": roster, "drill": a.drill,
+        "plan": a.plan(),
     });
     let b = remote.post("/api/admin/batches", &body)?;
     for w in b["warnings"].as_array().into_iter().flatten() {

@@ -1,6 +1,5 @@
 //! `serve --demo`: the demo batch, its key and its credentials, created once.
 
-use crate::durable_file::write_atomic;
 use crate::keys;
 use anyhow::{anyhow, Result};
 use kaoshi_engine::seal::{self, Kek, Lock};
@@ -8,6 +7,7 @@ use kaoshi_exam::admin::add_staff;
 use kaoshi_exam::admin::{create_batch, NewBatch};
 use kaoshi_exam::clock::Clock;
 use kaoshi_exam::demo::{random_password, roster, sample_bank, DEMO_BATCH};
+use kaoshi_exam::durable_file::write_atomic;
 use kaoshi_exam::events::Actor;
 use kaoshi_exam::log::EventLog;
 use kaoshi_exam::staff::{new_staff, Role};
@@ -52,6 +52,8 @@ pub fn ensure(data: &Path, store: &Store, clock: &dyn Clock) -> Result<Kek> {
             actor: &Actor::Demo,
             // The demo starts now: a breach of the filing lead time is logged, never refused.
             filing: Some(&kaoshi_exam::filing::Filing::load(data).map_err(|e| anyhow!(e))?.lenient()),
+            plan: &Default::default(),
+            drill: false,
         },
     )?;
     let staff = [("admin", Role::Admin, random_password(12)), ("proctor", Role::Proctor, random_password(12))];

@@ -5,7 +5,6 @@
 //! parallel chunks kept in line order.
 
 use crate::bank_files::{load_bank, read_parallel};
-use crate::durable_file::write_atomic;
 use crate::jsonl::Scan;
 use crate::keys::KeyArgs;
 use crate::papers;
@@ -14,6 +13,7 @@ use kaoshi_engine::assemble::Paper;
 use kaoshi_engine::bank::Bank;
 use kaoshi_engine::grade::{encode_response, Grader};
 use kaoshi_engine::spec::PaperSpec;
+use kaoshi_exam::durable_file::write_atomic;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::ser::SerializeMap;

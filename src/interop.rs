@@ -3,9 +3,9 @@
 //! package and the report).
 
 use crate::bank_files::{load_bank, write_source_dir};
-use crate::durable_file::write_atomic;
 use crate::keys::KeyArgs;
 use anyhow::{anyhow, bail, Context, Result};
+use kaoshi_exam::durable_file::write_atomic;
 use kaoshi_interop::{build, Files, Format, Imported, Input, Options};
 use serde_json::json;
 use std::fs;

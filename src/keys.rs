@@ -109,6 +109,6 @@ pub fn write_new_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     file.write_all(bytes)?;
     file.sync_all()?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    crate::durable_file::sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
+    kaoshi_exam::durable_file::sync_dir(dir).with_context(|| format!("cannot sync {}", dir.display()))?;
     Ok(())
 }

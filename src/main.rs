@@ -10,7 +10,6 @@ mod batch;
 mod calendar;
 mod coverage_report;
 mod demo;
-mod durable_file;
 mod grade;
 mod interop;
 mod jsonl;

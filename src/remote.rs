@@ -171,7 +171,7 @@ pub fn login(url: &str, user: Option<&str>) -> Result<()> {
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    crate::durable_file::write_atomic(&file, serde_json::to_string_pretty(&tokens)?.as_bytes())?;
+    kaoshi_exam::durable_file::write_atomic(&file, serde_json::to_string_pretty(&tokens)?.as_bytes())?;
     println!("signed in to {base} as {user}; the token is kept in {} (mode 0600)", file.display());
     Ok(())
 }

@@ -87,7 +87,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         // A command given `--data` for this directory is told where the server is.
         let server_file = data.join(crate::remote::SERVER_FILE);
         let url = serde_json::json!({"url": format!("{scheme}://{local}"), "pid": std::process::id()});
-        if let Err(e) = crate::durable_file::write_atomic(&server_file, url.to_string().as_bytes()) {
+        if let Err(e) = kaoshi_exam::durable_file::write_atomic(&server_file, url.to_string().as_bytes()) {
             eprintln!("warning: cannot write {}: {e}", server_file.display());
         }
         if tls.is_none() && !local.ip().is_loopback() {

@@ -4,8 +4,8 @@
 //! Run again with a new address: the authority in the folder is reused, so
 //! seat machines need not be touched again.
 
-use crate::durable_file::write_atomic;
 use anyhow::{bail, Context, Result};
+use kaoshi_exam::durable_file::write_atomic;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,

@@ -11,7 +11,9 @@ use kaoshi_engine::assemble::{Assembler, Paper};
 use kaoshi_engine::seal;
 use kaoshi_engine::spec::PaperSpec;
 use kaoshi_engine::{BankHash, BankSource};
+use serde::Serialize;
 use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Adds (or replaces) a staff account, logged as `staff_add`. Replacing an
 /// account (a new role, password or assignment) ends its sessions.
@@ -108,6 +110,36 @@ pub struct NewBatch<'a> {
     pub actor: &'a Actor,
     /// The filing rules to check the start against (none: not checked).
     pub filing: Option<&'a crate::filing::Filing>,
+    /// The staff the plan puts on the batch.
+    pub plan: &'a crate::plan::Plan,
+    /// A drill (演练): marked on the batch and its log record.
+    pub drill: bool,
+}
+
+/// The filing rules a batch breaks, each named: the start, the registered
+/// scope, the rooms, the staff on the plan, the candidates' declarations.
+/// Whether the start is among them comes second (it has its own code).
+fn plan_breaches(new: &NewBatch<'_>, f: &crate::filing::Filing) -> Result<(Vec<String>, bool)> {
+    let mut out = crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?;
+    let late = !out.is_empty();
+    let meta = &new.source.bank.meta;
+    let (occupation_code, level) = (meta.occupation_code.as_str(), meta.level.code());
+    let day = crate::filing::day_of(new.start);
+    if let Some(scope) = &f.scope {
+        out.extend(scope.breach(occupation_code, level, day, f.settings.scope_validity_years));
+    }
+    out.extend(f.rooms.iter().flat_map(|r| r.roster_problems(new.roster)));
+    if let Some(people) = &f.personnel {
+        use crate::personnel::{Duty, Exam};
+        let plan: Vec<_> = Duty::ALL.iter().map(|d| (*d, new.plan.of(*d))).collect();
+        out.extend(people.assignment_breaches(&plan, Exam { occupation_code, level, day }, &f.settings));
+    }
+    for (i, line) in new.roster.iter().enumerate() {
+        if let Some(m) = line.review.mismatch(occupation_code, &meta.occupation, level) {
+            out.push(format!("名单第 {} 行：{m}", i + 2));
+        }
+    }
+    Ok((out, late))
 }
 
 /// Assembles the roster's papers (in parallel) and stores the batch; the
@@ -132,19 +164,17 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     if !taken.is_empty() {
         return Err(Refusal::conflict(Code::TicketInUse, taken.join("；")).into());
     }
-    let warnings = match new.filing {
-        Some(f) => {
-            let mut w = crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?;
-            w.extend(f.rooms.iter().flat_map(|r| r.roster_problems(new.roster)));
-            w
-        }
-        None => Vec::new(),
+    let (mut warnings, late) = match new.filing {
+        Some(f) => plan_breaches(&new, f)?,
+        None => (Vec::new(), false),
     };
     if !warnings.is_empty() && new.filing.is_some_and(|f| f.settings.strict) {
-        return Err(Refusal::conflict(Code::PlanLate, format!("严格模式下不能创建：{}", warnings.join("；"))).into());
+        let code = if late { Code::PlanLate } else { Code::PlanBreach };
+        return Err(Refusal::conflict(code, format!("严格模式下不能创建：{}", warnings.join("；"))).into());
     }
-    let mut warnings = warnings;
-    warnings.extend(crate::filing::under_sixteen(new.roster, new.start));
+    let young = crate::filing::under_sixteen(new.roster, new.start);
+    warnings.extend(young.iter().map(|(_, w)| w.clone()));
+    warnings.extend(not_approved(new.roster));
     let (_, slot) = seal::read_header(new.sealed).map_err(|e| invalid(format!("题库文件不是加密题库：{e}")))?;
     let bank = &new.source.bank;
     let hash = BankHash::of(bank).to_hex();
@@ -172,11 +202,16 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         max_extension_seconds: None,
         code_secret: Some(new_secret()),
         closed: None,
+        plan: new.plan.clone(),
+        created_by: new.actor.to_string(),
+        drill: new.drill,
     };
     store.put_sealed_bank(&hash, new.sealed)?;
-    for (paper, line) in papers.iter().zip(new.roster) {
+    for (i, (paper, line)) in papers.iter().zip(new.roster).enumerate() {
         store.put_paper(new.id, paper)?;
-        store.put_seat(new.id, &new_seat(line, paper.index, duration_seconds * 1000))?;
+        let mut seat = new_seat(line, paper.index, duration_seconds * 1000);
+        seat.under_sixteen = young.iter().any(|(k, _)| *k == i);
+        store.put_seat(new.id, &seat)?;
     }
     store.put_batch(&batch)?;
     let mut detail = serde_json::json!({
@@ -186,6 +221,16 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
     if !warnings.is_empty() {
         detail["warnings"] = serde_json::json!(warnings);
     }
+    let rooms = new.filing.and_then(|f| f.rooms.as_ref());
+    let filed = filed(new.source, new.start, duration_seconds, new.roster, rooms, new.plan);
+    detail["plan"] = serde_json::json!(filed);
+    if let Some(f) = new.filing {
+        detail["registers"] = registers_used(f, &new);
+    }
+    detail["review"] = review_summary(new.roster, new.actor);
+    if new.drill {
+        detail["drill"] = json!(true);
+    }
     for kind in [EventKind::BankOpen, EventKind::BatchCreate] {
         log.append(
             new.now,
@@ -193,6 +238,120 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         )?;
     }
     Ok((batch, warnings))
+}
+
+/// The plan as filed (认定计划备案, 池人社发〔2024〕4号 第十五条1): the batch's outline with its staff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Filed {
+    /// Occupation code and name.
+    pub occupation_code: String,
+    /// Occupation.
+    pub occupation: String,
+    /// Level code.
+    pub level: String,
+    /// Start (Unix ms).
+    pub start: i64,
+    /// Exam time, seconds.
+    pub duration_seconds: i64,
+    /// Sites (from the rooms register; empty without one).
+    pub sites: Vec<String>,
+    /// Rooms with their candidates.
+    pub rooms: BTreeMap<String, usize>,
+    /// Modules of the paper with their weights (考核模块构成).
+    pub modules: Vec<(String, f64)>,
+    /// Candidates.
+    pub candidates: usize,
+    /// Staff.
+    pub staff: crate::plan::Plan,
+}
+
+/// Builds the filed plan of a batch about to be created.
+fn filed(
+    source: &kaoshi_engine::BankSource,
+    start: i64,
+    duration_seconds: i64,
+    roster: &[RosterLine],
+    rooms: Option<&crate::rooms::Register>,
+    staff: &crate::plan::Plan,
+) -> Filed {
+    let meta = &source.bank.meta;
+    let mut per_room: BTreeMap<String, usize> = BTreeMap::new();
+    for line in roster {
+        *per_room.entry(line.room.clone()).or_default() += 1;
+    }
+    let sites: BTreeSet<String> =
+        per_room.keys().filter_map(|r| rooms.and_then(|reg| reg.room(r)).map(|room| room.site.clone())).collect();
+    let modules = source.bank.modules.iter().map(|m| (format!("{} {}", m.code, m.name), m.weight)).collect();
+    Filed {
+        occupation_code: meta.occupation_code.clone(),
+        occupation: meta.occupation.clone(),
+        level: meta.level.code().to_string(),
+        start,
+        duration_seconds,
+        sites: sites.into_iter().collect(),
+        rooms: per_room,
+        modules,
+        candidates: roster.len(),
+        staff: staff.clone(),
+    }
+}
+
+/// What of the registers the batch was checked against — the settings, the
+/// scope's registrations of its occupation, its rooms, the people on its
+/// plan — so that its archive (which holds other events only as stubs)
+/// shows them.
+fn registers_used(f: &crate::filing::Filing, new: &NewBatch<'_>) -> serde_json::Value {
+    let code = &new.source.bank.meta.occupation_code;
+    let scope: Vec<_> = f.scope.iter().flat_map(|s| &s.registrations).filter(|r| &r.occupation_code == code).collect();
+    let rooms: Vec<_> =
+        f.rooms.iter().flat_map(|r| &r.rooms).filter(|room| new.roster.iter().any(|l| l.room == room.name)).collect();
+    let people: Vec<_> = f.personnel.iter().flat_map(|p| &p.people).filter(|p| new.plan.names(&p.user)).collect();
+    json!({"settings": f.settings, "scope": scope, "rooms": rooms, "personnel": people})
+}
+
+/// The roster's eligibility review as the batch's log records it: counts,
+/// each candidate not approved, and who approved a roster without review
+/// columns (the batch's creator).
+fn review_summary(roster: &[RosterLine], actor: &Actor) -> serde_json::Value {
+    use crate::eligibility::Outcome;
+    let count = |o: Outcome| roster.iter().filter(|r| r.review.outcome == o).count();
+    let implicit = roster.iter().filter(|r| r.review.implicit).count();
+    let not_approved: Vec<_> = roster
+        .iter()
+        .filter(|r| r.review.outcome != Outcome::Approved)
+        .map(|r| json!({"ticket": r.ticket, "outcome": r.review.outcome, "reviewer": r.review.reviewer}))
+        .collect();
+    let mut v = json!({
+        "approved": count(Outcome::Approved), "rejected": count(Outcome::Rejected),
+        "pending": count(Outcome::Pending), "not_approved": not_approved,
+    });
+    if implicit > 0 {
+        v["approved_by_creator"] = json!({"count": implicit, "by": actor.to_string(),
+            "why": "名单未含审核列，视为批次创建人审核通过"});
+    }
+    v
+}
+
+/// Candidates the eligibility review did not approve, named: they are on
+/// the roster but cannot log in (not a breach: said in any mode).
+fn not_approved(roster: &[RosterLine]) -> Option<String> {
+    use crate::eligibility::Outcome;
+    let named = |o: Outcome| -> Vec<String> {
+        roster.iter().filter(|r| r.review.outcome == o).map(|r| format!("{}（{}）", r.name, r.ticket)).collect()
+    };
+    let (rejected, pending) = (named(Outcome::Rejected), named(Outcome::Pending));
+    if rejected.is_empty() && pending.is_empty() {
+        return None;
+    }
+    let list = |v: &[String]| if v.len() > 10 { format!("{} 等", v[..10].join("、")) } else { v.join("、") };
+    let mut parts = Vec::new();
+    if !rejected.is_empty() {
+        parts.push(format!("资格审核未通过 {} 人：{}", rejected.len(), list(&rejected)));
+    }
+    if !pending.is_empty() {
+        parts.push(format!("资格待审 {} 人（review 列为空或“待审”）：{}", pending.len(), list(&pending)));
+    }
+    Some(format!("{}；这些考生在审核通过前不能登录考试", parts.join("；")))
 }
 
 /// A new random secret (hex) for a batch's anonymous response codes.

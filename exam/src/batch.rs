@@ -54,6 +54,15 @@ pub struct Batch {
     /// and papers leave memory and are reopened only for marking and results.
     #[serde(default)]
     pub closed: Option<i64>,
+    /// The staff the plan puts on the batch (认定计划).
+    #[serde(default)]
+    pub plan: crate::plan::Plan,
+    /// Who created it: the implicit reviewer of a roster without review columns.
+    #[serde(default)]
+    pub created_by: String,
+    /// A drill (演练): the filing rules only warned, whatever the settings.
+    #[serde(default)]
+    pub drill: bool,
 }
 
 impl Batch {
@@ -92,8 +101,9 @@ impl LoadedBatch {
     }
 }
 
-/// One roster line (roster.csv: ticket,id_number,name,organisation,room,seat[,id_type]).
-#[derive(Debug, Clone, PartialEq)]
+/// One roster line (roster.csv: ticket,id_number,name,organisation,room,seat
+/// and the optional columns of [`ROSTER_COLUMNS`]).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RosterLine {
     /// 准考证号.
     pub ticket: String,
@@ -112,6 +122,9 @@ pub struct RosterLine {
     /// Planned extra time (照顾延时), as the roster's `extra_time` wrote it:
     /// minutes (`30`) or a factor of the duration (`1.5x`); empty for none.
     pub extra_time: String,
+    /// The declaration and its eligibility review (approved by the batch's
+    /// creator when the roster has no review columns).
+    pub review: crate::eligibility::Review,
 }
 
 /// A batch that cannot be created as asked.
@@ -119,9 +132,25 @@ pub fn invalid(message: impl Into<String>) -> ExamError {
     Refusal::invalid(Code::BatchInvalid, message).into()
 }
 
-/// The roster's columns: the six required ones, then the optional ones.
-pub const ROSTER_COLUMNS: [&str; 8] =
-    ["ticket", "id_number", "name", "organisation", "room", "seat", "id_type", "extra_time"];
+/// The roster's columns: the six required ones, then the optional ones
+/// (the last five are [`crate::eligibility::COLUMNS`]).
+pub const ROSTER_COLUMNS: [&str; 13] = [
+    "ticket",
+    "id_number",
+    "name",
+    "organisation",
+    "room",
+    "seat",
+    "id_type",
+    "extra_time",
+    "declared_occupation",
+    "declared_level",
+    "condition",
+    "review",
+    "reviewer",
+];
+
+const OPTIONAL: &str = "id_type、extra_time、declared_occupation、declared_level、condition、review、reviewer";
 
 /// Most planned extra time, minutes, and the largest factor.
 pub const MAX_PLANNED_MINUTES: i64 = 240;
@@ -160,14 +189,14 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| invalid(format!("{file} 第 1 行：无法读取表头：{e}")))?.clone();
-    let mut column = [None; 8];
+    let mut column = [None; ROSTER_COLUMNS.len()];
     for (k, h) in headers.iter().enumerate() {
         match ROSTER_COLUMNS.iter().position(|c| *c == h) {
             Some(c) if column[c].is_none() => column[c] = Some(k),
             Some(_) => return Err(invalid(format!("{file} 第 1 行：列 `{h}` 重复"))),
             None => {
                 return Err(invalid(format!(
-                    "{file} 第 1 行：不认识的列 `{h}`（表头须为 {}，可加 id_type、extra_time）",
+                    "{file} 第 1 行：不认识的列 `{h}`（表头须为 {}，可加 {OPTIONAL}）",
                     ROSTER_COLUMNS[..6].join(",")
                 )))
             }
@@ -175,7 +204,7 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
     }
     if let Some(missing) = ROSTER_COLUMNS[..6].iter().zip(&column).find(|(_, c)| c.is_none()).map(|(n, _)| n) {
         return Err(invalid(format!(
-            "{file} 第 1 行：缺少列 `{missing}`（表头须为 {}，可加 id_type、extra_time）",
+            "{file} 第 1 行：缺少列 `{missing}`（表头须为 {}，可加 {OPTIONAL}）",
             ROSTER_COLUMNS[..6].join(",")
         )));
     }
@@ -195,6 +224,12 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
         };
         let field = |c: usize| column[c].and_then(|k| record.get(k)).unwrap_or("").to_string();
         let id_type = Some(field(6)).filter(|t| !t.is_empty()).unwrap_or_else(crate::seat::default_id_type);
+        let cells = [field(8), field(9), field(10), field(11), field(12)];
+        let review = crate::eligibility::Review::from_cells(cells.each_ref().map(String::as_str), column[11].is_some())
+            .unwrap_or_else(|e| {
+                problems.push(format!("{file} 第 {line} 行：{e}"));
+                Default::default()
+            });
         let r = RosterLine {
             ticket: field(0),
             id_number: crate::identity::normalize(&id_type, &field(1)),
@@ -204,6 +239,7 @@ pub fn parse_roster(text: &str, file: &str, today: chrono::NaiveDate) -> Result<
             seat: field(5),
             id_type,
             extra_time: field(7),
+            review,
         };
         let mut bad = |what: String| problems.push(format!("{file} 第 {line} 行：{what}"));
         for (name, value) in [
@@ -292,6 +328,8 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         cancelled: None,
         planned_extra_ms: planned,
         offline_credited_ms: 0,
+        review: Some(line.review.clone()),
+        under_sixteen: false,
     }
 }
 

@@ -40,6 +40,7 @@ pub fn roster() -> Vec<RosterLine> {
             room: "第1考场".to_string(),
             seat: format!("{:02}", i + 1),
             extra_time: String::new(),
+            review: Default::default(),
         })
         .collect()
 }

@@ -72,6 +72,12 @@ pub enum EventKind {
     RosterChange,
     /// A candidate acknowledged the exam rules (考生须知) before the paper opened.
     RulesAcknowledged,
+    /// A register file (organisation, scope, rooms, personnel) replaced from the console.
+    RegisterChange,
+    /// A quality supervisor's record (督导记录): room, category, finding.
+    SupervisionFinding,
+    /// A supervision finding closed with what was done (对账销号).
+    SupervisionClose,
 }
 
 impl EventKind {
@@ -113,6 +119,9 @@ impl EventKind {
             EventKind::BatchClose => "batch_close",
             EventKind::RosterChange => "roster_change",
             EventKind::RulesAcknowledged => "rules_acknowledged",
+            EventKind::RegisterChange => "register_change",
+            EventKind::SupervisionFinding => "supervision_finding",
+            EventKind::SupervisionClose => "supervision_close",
         }
     }
 }

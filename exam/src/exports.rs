@@ -20,6 +20,14 @@ pub enum Table {
     Certificates,
     /// `items`: item statistics.
     Items,
+    /// `registrations`: 报名汇总表.
+    Registrations,
+    /// `review`: 申报审核表.
+    Review,
+    /// `supervision`: 内部督导记录表及整改台账.
+    Supervision,
+    /// `plan`: the plan against what happened (计划与实际对照表).
+    Plan,
 }
 
 /// A file format.
@@ -40,6 +48,10 @@ impl Table {
             "results" => Table::Results,
             "certificates" => Table::Certificates,
             "items" => Table::Items,
+            "registrations" => Table::Registrations,
+            "review" => Table::Review,
+            "supervision" => Table::Supervision,
+            "plan" => Table::Plan,
             other => return Err(Refusal::not_found(Code::UnknownExport, format!("没有导出表 {other}"))),
         };
         let format = match ext {
@@ -58,6 +70,10 @@ impl Table {
             Table::Results => "认定结果汇总表",
             Table::Certificates => "合格人员证书信息表",
             Table::Items => "题目统计",
+            Table::Registrations => "报名汇总表",
+            Table::Review => "申报审核表",
+            Table::Supervision => "督导记录及整改台账",
+            Table::Plan => "计划与实际对照表",
         }
     }
 
@@ -124,6 +140,7 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
         "理论知识成绩",
         "评价批次",
         "考试日期",
+        "上传状态",
     ])];
     for (n, seat) in seats.iter().enumerate() {
         // A result cancelled for a violation shows as 0 / 不合格 with why.
@@ -151,7 +168,7 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
             certs.push(vec![
                 certs.len().to_string(),
                 seat.name.clone(),
-                "居民身份证".into(),
+                seat.id_type.clone(),
                 seat.id_number.clone(),
                 meta.occupation.clone(),
                 meta.occupation_code.clone(),
@@ -159,6 +176,11 @@ pub fn result_tables(batch: &LoadedBatch, seats: &[SeatRecord]) -> (Rows, Rows) 
                 score,
                 batch.batch.name.clone(),
                 date.clone(),
+                if seat.under_sixteen {
+                    format!("不能上传：{}", crate::eligibility::UNDER_SIXTEEN)
+                } else {
+                    "可上传".into()
+                },
             ]);
         }
     }
@@ -308,6 +330,113 @@ fn xlsx_bytes(sheet: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, ExamError> {
         }
     }
     book.save_to_buffer().map_err(xlsx)
+}
+
+// The eligibility review's exports (池人社发〔2024〕4号 第十六条 lists both among the archive).
+
+/// The batch as its exports name it.
+pub struct Heading<'a> {
+    /// Occupation code.
+    pub occupation_code: &'a str,
+    /// Occupation.
+    pub occupation: &'a str,
+    /// Level code.
+    pub level: &'a str,
+    /// Who created the batch (the implicit reviewer).
+    pub creator: &'a str,
+}
+
+fn reviewer_of<'a>(r: &'a crate::eligibility::Review, h: &'a Heading<'_>) -> &'a str {
+    if r.implicit {
+        h.creator
+    } else {
+        &r.reviewer
+    }
+}
+
+/// 报名汇总表: one line per candidate as registered.
+pub fn registrations(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
+    let mut rows = vec![[
+        "序号",
+        "准考证号",
+        "姓名",
+        "证件类型",
+        "证件号码",
+        "单位",
+        "申报职业（工种）",
+        "职业编码",
+        "申报等级",
+        "考场",
+        "座位号",
+        "审核结果",
+        "备注",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (n, s) in seats.iter().enumerate() {
+        let r = s.review.clone().unwrap_or_default();
+        let declared = r.declared_occupation.as_str();
+        // A roster may name the occupation or give its code.
+        let code = if declared.is_empty() || declared == h.occupation { h.occupation_code } else { declared };
+        let level = if r.declared_level.is_empty() { h.level } else { &r.declared_level };
+        rows.push(vec![
+            (n + 1).to_string(),
+            s.ticket.clone(),
+            s.name.clone(),
+            s.id_type.clone(),
+            s.id_number.clone(),
+            s.organisation.clone(),
+            if code == h.occupation_code { h.occupation.to_string() } else { String::new() },
+            code.to_string(),
+            crate::scope::level_zh(level),
+            s.room.clone(),
+            s.seat.clone(),
+            r.outcome.name_zh().to_string(),
+            if s.under_sixteen { crate::eligibility::UNDER_SIXTEEN.to_string() } else { String::new() },
+        ]);
+    }
+    rows
+}
+
+/// 申报审核表: each candidate's declaration and its review.
+pub fn review_form(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
+    let mut rows = vec![[
+        "序号",
+        "准考证号",
+        "姓名",
+        "证件类型",
+        "证件号码",
+        "申报职业编码",
+        "申报等级",
+        "申报条件",
+        "审核结果",
+        "审核人",
+        "说明",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (n, s) in seats.iter().enumerate() {
+        let r = s.review.clone().unwrap_or_default();
+        let note = if r.implicit { "名单未含审核列，视为批次创建人审核通过" } else { "" };
+        rows.push(vec![
+            (n + 1).to_string(),
+            s.ticket.clone(),
+            s.name.clone(),
+            s.id_type.clone(),
+            s.id_number.clone(),
+            if r.declared_occupation.is_empty() || r.declared_occupation == h.occupation {
+                h.occupation_code.to_string()
+            } else {
+                r.declared_occupation.clone()
+            },
+            crate::scope::level_zh(if r.declared_level.is_empty() { h.level } else { &r.declared_level }),
+            r.condition.clone(),
+            r.outcome.name_zh().to_string(),
+            reviewer_of(&r, h).to_string(),
+            note.to_string(),
+        ]);
+    }
+    rows
 }
 
 #[cfg(test)]

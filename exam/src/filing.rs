@@ -1,6 +1,6 @@
 //! Filing a batch's plan (认定计划备案) ahead of the exam: an organisation
 //! files its plan a number of working days before the start — 10 in seed 001
-//! 第十五条, 5 in seed 003 四(一) — so a batch may not start in the past or
+//! 第十五条, 5 in 鲁人社字〔2020〕50号 四(一) — so a batch may not start in the past or
 //! inside that lead time. **Strictness is a setting**: a registered
 //! organisation runs strict (a breach refuses the batch); a new data
 //! directory, `serve --demo` and drills are not (a breach is a warning,
@@ -12,40 +12,9 @@
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::results::china;
+use crate::settings::{load_settings, Settings};
 use chrono::{Datelike, NaiveDate, TimeZone};
-use serde::Deserialize;
 use std::path::Path;
-
-/// Working days a plan is filed ahead when the organisation sets none
-/// (seed 003 四(一); seed 001 第十五条 asks for 10).
-pub const DEFAULT_LEAD_WORKDAYS: u32 = 5;
-
-/// The organisation's settings (`DATA/organisation.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    /// Strict: every rule refuses. Not strict: a breach is a warning, logged.
-    #[serde(default)]
-    pub strict: bool,
-    /// Working days between filing a plan and its start.
-    #[serde(default = "default_lead")]
-    pub filing_lead_workdays: u32,
-}
-
-fn default_lead() -> u32 {
-    DEFAULT_LEAD_WORKDAYS
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings { strict: false, filing_lead_workdays: DEFAULT_LEAD_WORKDAYS }
-    }
-}
-
-/// Parses `organisation.toml`; the message names the file and what is wrong.
-pub fn parse_settings(file: &str, text: &str) -> Result<Settings, String> {
-    toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))
-}
 
 /// The settings and the working-day calendar a batch is checked against.
 #[derive(Debug, Clone)]
@@ -56,20 +25,22 @@ pub struct Filing {
     pub calendar: Calendar,
     /// The sites and rooms register, when the organisation keeps one.
     pub rooms: Option<crate::rooms::Register>,
+    /// The registered scope, when the organisation keeps one.
+    pub scope: Option<crate::scope::Scope>,
+    /// The staff register, when the organisation keeps one.
+    pub personnel: Option<crate::personnel::Personnel>,
 }
 
 impl Filing {
     /// Reads `DATA/organisation.toml` (defaults when absent) and `DATA/calendar/`.
     pub fn load(data: &Path) -> Result<Filing, String> {
-        let file = data.join("organisation.toml");
-        let settings = match std::fs::read_to_string(&file) {
-            Ok(text) => parse_settings(&file.display().to_string(), &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
-            Err(e) => return Err(format!("{}：{e}", file.display())),
-        };
-        let calendar = crate::calendar::load_dir(Some(data))?;
-        let rooms = crate::rooms::Register::load(data)?;
-        Ok(Filing { settings, calendar, rooms })
+        Ok(Filing {
+            settings: load_settings(data)?,
+            calendar: crate::calendar::load_dir(Some(data))?,
+            rooms: crate::rooms::Register::load(data)?,
+            scope: crate::scope::Scope::load(data)?,
+            personnel: crate::personnel::Personnel::load(data)?,
+        })
     }
 
     /// Not strict whatever the file says: the demo and drills.
@@ -79,7 +50,8 @@ impl Filing {
     }
 }
 
-fn day_of(ms: i64) -> NaiveDate {
+/// The China date of a Unix-ms time.
+pub fn day_of(ms: i64) -> NaiveDate {
     china().timestamp_millis_opt(ms).single().map(|t| t.date_naive()).unwrap_or_default()
 }
 
@@ -97,16 +69,16 @@ pub fn start_breaches(start: i64, now: i64, filing: &Filing) -> Result<Vec<Strin
     let earliest = filing.calendar.add_workdays(day_of(now), lead)?;
     if day_of(start) < earliest {
         out.push(format!(
-            "认定计划须在开考前 {lead} 个工作日备案（organisation.toml 的 filing_lead_workdays；seed 003 四(一) 为 5 个、seed 001 第十五条为 10 个工作日），今天备案最早可于 {earliest} 开考，开考时间 {when} 太早"
+            "认定计划须在开考前 {lead} 个工作日备案（organisation.toml 的 filing_lead_workdays；鲁人社字〔2020〕50号 四(一) 为 5 个、池人社发〔2024〕4号 第十五条为 10 个工作日），今天备案最早可于 {earliest} 开考，开考时间 {when} 太早"
         ));
     }
     Ok(out)
 }
 
 /// Candidates under 16 on the exam date: they sit, but their certificate
-/// data cannot be uploaded (seed 004 3.8 lists 未满16周岁 among the reasons),
-/// so each is named as a warning in any mode.
-pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<String> {
+/// data cannot be uploaded (鲁人社字〔2022〕93号 3.8 lists 未满16周岁 among the reasons),
+/// so each is named as a warning in any mode: the line's index and the warning.
+pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<(usize, String)> {
     let exam_day = day_of(start);
     roster
         .iter()
@@ -117,11 +89,12 @@ pub fn under_sixteen(roster: &[crate::batch::RosterLine], start: i64) -> Vec<Str
             let sixteen =
                 birth.with_year(birth.year() + 16).or_else(|| birth.succ_opt()?.with_year(birth.year() + 16))?;
             (exam_day < sixteen).then(|| {
-                format!(
-                    "名单第 {} 行：未满16周岁（{}，{birth} 出生），可以参加考试，但证书数据不能上传（seed 004 3.8）",
+                let w = format!(
+                    "名单第 {} 行：未满16周岁（{}，{birth} 出生），可以参加考试，但证书数据不能上传（鲁人社字〔2022〕93号 3.8）",
                     i + 2,
                     r.name
-                )
+                );
+                (i, w)
             })
         })
         .collect()
@@ -137,9 +110,11 @@ mod tests {
 
     fn filing(lead: u32) -> Filing {
         Filing {
-            settings: Settings { strict: true, filing_lead_workdays: lead },
+            settings: Settings { strict: true, filing_lead_workdays: lead, ..Settings::default() },
             calendar: Calendar::with(&[]).expect("calendar"),
             rooms: None,
+            scope: None,
+            personnel: None,
         }
     }
 
@@ -162,18 +137,6 @@ mod tests {
     }
 
     #[test]
-    fn settings_default_to_lenient_and_a_bad_file_is_named() {
-        assert_eq!(parse_settings("o.toml", ""), Ok(Settings::default()));
-        assert_eq!(
-            parse_settings("o.toml", "strict = true\nfiling_lead_workdays = 10\n"),
-            Ok(Settings { strict: true, filing_lead_workdays: 10 })
-        );
-        let e = parse_settings("DATA/organisation.toml", "strict = \"yes\"\n").expect_err("bad");
-        assert!(e.starts_with("DATA/organisation.toml：格式错误"), "{e}");
-        assert!(parse_settings("o.toml", "lead = 3\n").is_err(), "unknown keys are refused");
-    }
-
-    #[test]
     fn a_candidate_under_sixteen_on_the_exam_day_is_named_not_refused() {
         let line = |n: &str, id: &str| crate::batch::RosterLine {
             ticket: n.into(),
@@ -184,6 +147,7 @@ mod tests {
             room: "1".into(),
             seat: "1".into(),
             extra_time: String::new(),
+            review: Default::default(),
         };
         // Born 2010-12-03: 16 on 2026-12-03, not on 2026-12-02.
         let young = format!("11010120101203{:03}", 12);
@@ -191,7 +155,8 @@ mod tests {
         let roster = [line("成年", &crate::identity::example_resident_id(1)), line("少年", &young)];
         let w = under_sixteen(&roster, at("2026-12-02T09:00:00+08:00"));
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].starts_with("名单第 3 行：未满16周岁（少年，2010-12-03 出生）"), "{w:?}");
+        assert_eq!(w[0].0, 1);
+        assert!(w[0].1.starts_with("名单第 3 行：未满16周岁（少年，2010-12-03 出生）"), "{w:?}");
         assert!(under_sixteen(&roster, at("2026-12-03T09:00:00+08:00")).is_empty(), "sixteen on the day");
     }
 }

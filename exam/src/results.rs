@@ -207,6 +207,14 @@ impl Totals {
     }
 }
 
+/// A Unix-ms time as China time, `2026-12-18 09:00`.
+pub fn china_time(ms: i64) -> String {
+    chrono::TimeZone::timestamp_millis_opt(&china(), ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// China standard time (UTC+8), the time of every date kaoshi shows or counts.
 pub fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")

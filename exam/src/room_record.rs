@@ -37,6 +37,12 @@ pub struct Line {
     pub planned_extra_minutes: i64,
     /// Time the seat was silent while answering, seconds.
     pub offline_seconds: i64,
+    /// Sign-in (签到): the first login at a seat (Unix ms).
+    pub signed_in_at: Option<i64>,
+    /// The last identity approval (Unix ms) and by whom.
+    pub approved_at: Option<i64>,
+    /// Who approved it (`staff:USER`).
+    pub approved_by: Option<String>,
 }
 
 /// Something a proctor did or saw in the room.
@@ -110,6 +116,8 @@ pub struct RoomRecord {
     pub candidates: Vec<Line>,
     /// Incidents in time order, including candidates moved out of the room.
     pub incidents: Vec<Incident>,
+    /// When the room ended: the last hand-in, once nobody who started is still answering.
+    pub ended_at: Option<i64>,
 }
 
 /// The status as the record prints it.
@@ -128,25 +136,45 @@ pub fn status_text(s: Status) -> &'static str {
 pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event]) -> RoomRecord {
     let mut here: Vec<&SeatRecord> = seats.iter().filter(|s| s.room == room).collect();
     here.sort_by(|a, b| seat_order(&a.seat).cmp(&seat_order(&b.seat)).then_with(|| a.ticket.cmp(&b.ticket)));
+    // Sign-in comes from the logins and identity approvals on the log.
+    let mut signed_in: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut approved: std::collections::HashMap<&str, (i64, &str)> = std::collections::HashMap::new();
+    for e in events.iter().filter(|e| e.batch.as_deref() == Some(heading.batch.as_str())) {
+        let Some(ticket) = e.ticket.as_deref() else { continue };
+        match e.kind {
+            EventKind::Login => {
+                signed_in.entry(ticket).or_insert(e.at);
+            }
+            EventKind::Approve => {
+                approved.insert(ticket, (e.at, e.actor.as_str()));
+            }
+            _ => {}
+        }
+    }
     let candidates: Vec<Line> = here
         .iter()
         .map(|s| Line {
             ticket: s.ticket.clone(),
             name: s.name.clone(),
             seat: s.seat.clone(),
-            status: status_text(s.status),
-            sat: s.started || s.approved_device.is_some() || matches!(s.status, Status::Ready),
+            status: s.not_eligible().unwrap_or_else(|| status_text(s.status)),
+            sat: s.present(),
             submitted_at: s.submitted_at,
             violations: s.violations,
             extra_minutes: s.extra_ms / 60_000,
             planned_extra_minutes: s.planned_extra_ms / 60_000,
             offline_seconds: s.offline_ms / 1000,
+            signed_in_at: signed_in.get(s.ticket.as_str()).copied(),
+            approved_at: approved.get(s.ticket.as_str()).map(|a| a.0),
+            approved_by: approved.get(s.ticket.as_str()).map(|a| a.1.to_string()),
         })
         .collect();
+    // A candidate not approved (资格审核) is listed, but neither expected nor absent.
+    let eligible = |c: &&Line| here.iter().any(|s| s.ticket == c.ticket && s.not_eligible().is_none());
     let counts = Counts {
-        expected: candidates.len(),
+        expected: candidates.iter().filter(eligible).count(),
         sat: candidates.iter().filter(|c| c.sat).count(),
-        absent: candidates.iter().filter(|c| !c.sat).count(),
+        absent: candidates.iter().filter(eligible).filter(|c| !c.sat).count(),
         submitted: here.iter().filter(|s| s.status == Status::Submitted).count(),
         violations: candidates.iter().map(|c| c.violations).sum(),
     };
@@ -172,7 +200,9 @@ pub fn build(heading: Heading, room: &str, seats: &[SeatRecord], events: &[Event
             })
         })
         .collect();
-    RoomRecord { heading, room: room.to_string(), counts, candidates, incidents }
+    let still_sitting = here.iter().any(|s| s.started && s.status != Status::Submitted);
+    let ended_at = if still_sitting { None } else { here.iter().filter_map(|s| s.submitted_at).max() };
+    RoomRecord { heading, room: room.to_string(), counts, candidates, incidents, ended_at }
 }
 
 /// One seat's history as its proctor reads it: the room record's incidents
@@ -321,6 +351,25 @@ mod tests {
             ],
             "saves, the timer's hand-in and what happened to a moved-out candidate in the other room stay out"
         );
-        assert_eq!(build(heading, "第2考场", &seats, &events).incidents.len(), 2, "the move and the violation there");
+        assert_eq!(
+            build(heading.clone(), "第2考场", &seats, &events).incidents.len(),
+            2,
+            "the move and the violation there"
+        );
+        assert_eq!(r.ended_at, None, "T0 is still answering");
+        seats[0].status = Status::Submitted;
+        seats[0].submitted_at = Some(9_000);
+        seats[1].submitted_at = Some(7_000);
+        assert_eq!(build(heading, "第1考场", &seats, &events).ended_at, Some(9_000), "the last hand-in");
+        // Signed in by the login, approved by the proctor.
+        let events = [
+            event(1, EventKind::Login, "T0", "seat:T0", json!({})),
+            event(2, EventKind::Login, "T0", "seat:T0", json!({})),
+            event(3, EventKind::Approve, "T0", "staff:p1", json!({})),
+        ];
+        let heading = Heading { batch: "b".into(), batch_name: "批次".into(), start: 0, duration_minutes: 90 };
+        let r = build(heading, "第1考场", &seats, &events);
+        let t0 = r.candidates.iter().find(|c| c.ticket == "T0").expect("T0");
+        assert_eq!((t0.signed_in_at, t0.approved_by.as_deref()), (Some(1000), Some("staff:p1")), "the first login");
     }
 }

@@ -1,19 +1,22 @@
 //! The register of exam sites and rooms (考点、考场登记) with their seat
 //! counts, in `DATA/rooms.toml`. A theory room has at least 30 seats (seed
-//! 001 第八条; a machine room of 100 in seed 004 附件1); a roster may not put
+//! 001 第八条; a machine room of 100 in 鲁人社字〔2022〕93号 附件1); a roster may not put
 //! more candidates in a room than it has seats, nor a seat number the room
 //! does not have. Without the file nothing is checked.
 
 use crate::batch::RosterLine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Seats a room needs at least when the register names no minimum (seed 001 第八条).
+/// The file's name in the data directory.
+pub const FILE: &str = "rooms.toml";
+
+/// Seats a room needs at least when the register names no minimum (池人社发〔2024〕4号 第八条).
 pub const DEFAULT_MINIMUM_SEATS: u32 = 30;
 
 /// The register.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     /// Fewest seats a room may have.
@@ -25,7 +28,7 @@ pub struct Register {
 }
 
 /// One exam room.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Room {
     /// The site (考点).
@@ -43,9 +46,12 @@ fn default_minimum() -> u32 {
 impl Register {
     /// Parses `rooms.toml`, naming the file and what is wrong.
     pub fn parse(file: &str, text: &str) -> Result<Register, String> {
-        let r: Register = toml::from_str(text).map_err(|e| format!("{file}：格式错误：{}", e.message()))?;
+        let r: Register = crate::register_file::parse_toml(file, text)?;
         let mut seen = std::collections::HashSet::new();
         for room in &r.rooms {
+            if room.seats == 0 {
+                return Err(format!("{file}：考场“{}”的座位数（seats）须至少为 1", room.name));
+            }
             if !seen.insert(room.name.as_str()) {
                 return Err(format!("{file}：考场“{}”登记了两次", room.name));
             }
@@ -55,12 +61,7 @@ impl Register {
 
     /// `DATA/rooms.toml`, or `None` when there is none.
     pub fn load(data: &Path) -> Result<Option<Register>, String> {
-        let file = data.join("rooms.toml");
-        match std::fs::read_to_string(&file) {
-            Ok(text) => Register::parse(&file.display().to_string(), &text).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}：{e}", file.display())),
-        }
+        crate::register_file::read_optional(&data.join(FILE), Register::parse)
     }
 
     /// The room named so.
@@ -96,7 +97,7 @@ impl Register {
             }
             if r.seats < self.minimum_seats {
                 out.push(format!(
-                    "{name}（{}）只有 {} 个座位，少于理论考场最低 {} 个（rooms.toml 的 minimum_seats；seed 001 第八条）",
+                    "{name}（{}）只有 {} 个座位，少于理论考场最低 {} 个（rooms.toml 的 minimum_seats；池人社发〔2024〕4号 第八条）",
                     r.site, r.seats, self.minimum_seats
                 ));
             }
@@ -119,6 +120,7 @@ mod tests {
             room: room.into(),
             seat: seat.into(),
             extra_time: String::new(),
+            review: Default::default(),
         }
     }
 
@@ -143,7 +145,7 @@ mod tests {
                 "名单第 3 行：第1考场只有 30 个座位（1–30），没有“31”号".to_string(),
                 "名单第 4 行：考场“第9考场”不在考点考场登记（rooms.toml）中".to_string(),
                 "小教室安排了 3 名考生，只有 2 个座位".to_string(),
-                "小教室（合肥考点）只有 2 个座位，少于理论考场最低 30 个（rooms.toml 的 minimum_seats；seed 001 第八条）".to_string(),
+                "小教室（合肥考点）只有 2 个座位，少于理论考场最低 30 个（rooms.toml 的 minimum_seats；池人社发〔2024〕4号 第八条）".to_string(),
             ]
         );
         assert_eq!(r.place_problem("第1考场", "30"), None);

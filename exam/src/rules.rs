@@ -1,6 +1,6 @@
 //! The exam rules (考生须知) a candidate reads and acknowledges before the
 //! paper opens: the organisation must tell candidates the room rules and
-//! how violations are handled before the exam (seed 000 4(3)). The
+//! how violations are handled before the exam (皖人社函〔2026〕169号 4(3)). The
 //! acknowledgement is logged with the version of the text shown, so a
 //! later change of wording is visible on the log.
 

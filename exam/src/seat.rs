@@ -104,6 +104,14 @@ pub struct SeatRecord {
     /// `duration_ms`, kept here to be shown apart from incident extensions.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub planned_extra_ms: i64,
+    /// The eligibility review (none for seats stored before it existed:
+    /// approved). A candidate not approved cannot log in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::eligibility::Review>,
+    /// Under 16 on the exam day: sits, but the certificate data cannot be
+    /// uploaded (鲁人社字〔2022〕93号 3.8).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub under_sixteen: bool,
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -323,6 +331,23 @@ fn place(value: &Option<String>, what: &str) -> Result<String, Refusal> {
 }
 
 impl SeatRecord {
+    /// Why the candidate may not sit, in Chinese: 资格审核未通过 or 资格待审;
+    /// `None` for an approved candidate (or one stored before reviews existed).
+    pub fn not_eligible(&self) -> Option<&'static str> {
+        use crate::eligibility::Outcome;
+        match self.review.as_ref().map(|r| r.outcome) {
+            Some(Outcome::Rejected) => Some("资格审核未通过"),
+            Some(Outcome::Pending) => Some("资格待审"),
+            _ => None,
+        }
+    }
+
+    /// Whether the candidate was present (签到): identity approved in the
+    /// room, or the clock ever started.
+    pub fn present(&self) -> bool {
+        self.started || self.approved_device.is_some() || matches!(self.status, Status::Ready)
+    }
+
     /// Whether the latest login came from another device than the one a
     /// proctor last approved.
     pub fn new_device(&self) -> bool {
@@ -710,6 +735,8 @@ mod tests {
             rules_acknowledged: None,
             cancelled: None,
             planned_extra_ms: 0,
+            review: None,
+            under_sixteen: false,
         }
     }
 

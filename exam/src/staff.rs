@@ -24,12 +24,15 @@ pub enum Role {
     Auditor,
     /// The chief proctor (主考): every batch and room, live.
     ChiefProctor,
+    /// The organisation's quality supervisor (质量督导员): the live grid
+    /// read-only, supervision records of the batches assigned.
+    Supervisor,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Proctor, Role::Marker, Role::Leader, Role::Auditor, Role::ChiefProctor];
+    pub const ALL: [Role; 7] =
+        [Role::Admin, Role::Proctor, Role::Marker, Role::Leader, Role::Auditor, Role::ChiefProctor, Role::Supervisor];
 
     /// The role's name.
     pub fn as_str(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Role {
             Role::Leader => "leader",
             Role::Auditor => "auditor",
             Role::ChiefProctor => "chief_proctor",
+            Role::Supervisor => "supervisor",
         }
     }
 
@@ -52,6 +56,7 @@ impl Role {
             Role::Leader => "阅卷组长",
             Role::Auditor => "督导/审计",
             Role::ChiefProctor => "主考",
+            Role::Supervisor => "质量督导员",
         }
     }
 
@@ -85,7 +90,7 @@ pub struct Staff {
     /// Tickets of candidates the staff member declared a relation to.
     #[serde(default)]
     pub relations: Vec<String>,
-    /// Batches a proctor, marker or leader works on; empty: every batch
+    /// Batches a proctor, marker, leader or supervisor works on; empty: every batch
     /// (admins and auditors always see every batch).
     #[serde(default)]
     pub batches: Vec<String>,

@@ -63,11 +63,17 @@ macro_rules! roles {
 
 roles! {
     /// Every staff role.
-    AnyStaff = [Admin, Proctor, Marker, Leader, Auditor, ChiefProctor];
+    AnyStaff = [Admin, Proctor, Marker, Leader, Auditor, ChiefProctor, Supervisor];
     /// Those who act at seats: proctors, the chief proctor and admins.
     Proctors = [Admin, Proctor, ChiefProctor];
-    /// Those who watch the live seat grid: proctors, the chief proctor, admins and auditors (read-only).
-    Watchers = [Admin, Proctor, ChiefProctor, Auditor];
+    /// Those who watch the live seat grid: proctors, the chief proctor, admins, and (read-only) auditors and supervisors.
+    Watchers = [Admin, Proctor, ChiefProctor, Auditor, Supervisor];
+    /// Those who make a room record (考场记录): who acts at seats, and the supervisor who signs it.
+    RoomRecorders = [Admin, Proctor, ChiefProctor, Supervisor];
+    /// Those who keep supervision records: supervisors and admins.
+    Supervisors = [Supervisor, Admin];
+    /// Those who read supervision records: supervisors, admins and auditors.
+    SupervisionReaders = [Supervisor, Admin, Auditor];
     /// Markers, leaders and admins.
     Markers = [Marker, Leader, Admin];
     /// Leaders and admins.

@@ -1,7 +1,7 @@
 //! The router: the only file that names every handler, with the layers
 //! every request passes (trace, security headers, body limit, timeout).
 
-use crate::routes::{admin, audit, bureau, marking, proctor, results, seat};
+use crate::routes::{admin, audit, bureau, marking, proctor, registers, results, seat, supervision};
 use crate::state::{App, AppState};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +38,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/admin/banks", get(admin::banks).post(admin::upload_bank))
         .route("/api/admin/batches", get(admin::batches).post(admin::create_batch))
         .route("/api/admin/roster", post(admin::roster_file))
+        .route("/api/admin/registers/{name}", get(registers::one).put(registers::replace))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -49,6 +50,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/proctor", get(web::proctor_page))
         .route("/marking", get(web::marking_page))
         .route("/admin", get(web::admin_page))
+        .route("/supervision", get(web::supervision_page))
         .route("/assets/{name}", get(web::asset))
         .route("/api/seat/login", post(seat::login))
         .route("/api/seat/status", get(seat::status))
@@ -84,6 +86,13 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/admin/staff", get(admin::staff).post(admin::save_staff))
         .route("/api/admin/staff/{user}/{action}", post(admin::staff_switch))
         .route("/api/admin/occupations", post(bureau::register))
+        .route("/api/admin/registers", get(registers::all))
+        .route("/api/admin/registers/personnel/{file}", get(registers::personnel_ledger))
+        .route("/api/admin/batches/{id}/plan", get(registers::plan))
+        .route("/api/supervision/batches/{id}/findings", get(supervision::findings).post(supervision::record))
+        .route("/api/supervision/batches/{id}/findings/{no}/close", post(supervision::close))
+        .route("/api/supervision/ledger", get(supervision::ledger))
+        .route("/api/supervision/ledger/{file}", get(supervision::ledger_file))
         .route("/api/audit/log/verify", get(audit::verify))
         .route("/api/audit/log/head", post(audit::head))
         .route("/api/audit/log/checkpoints", get(audit::checkpoints))

@@ -31,6 +31,11 @@ pub async fn admin_page() -> Html<&'static str> {
     Html(include_str!("web/admin.html"))
 }
 
+/// `GET /supervision`: quality supervisors' records and the rectification ledger.
+pub async fn supervision_page() -> Html<&'static str> {
+    Html(include_str!("web/supervision.html"))
+}
+
 /// Every asset: name, content type, body.
 const ASSETS: &[(&str, &str, &str)] = &[
     ("index.css", "text/css; charset=utf-8", include_str!("web/index.css")),
@@ -42,6 +47,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("marking.js", "text/javascript; charset=utf-8", include_str!("web/marking.js")),
     ("admin.css", "text/css; charset=utf-8", include_str!("web/admin.css")),
     ("admin.js", "text/javascript; charset=utf-8", include_str!("web/admin.js")),
+    ("registers.js", "text/javascript; charset=utf-8", include_str!("web/registers.js")),
+    ("supervision.js", "text/javascript; charset=utf-8", include_str!("web/supervision.js")),
 ];
 
 /// `GET /assets/{name}`: a page's script or style sheet.

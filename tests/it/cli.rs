@@ -357,6 +357,21 @@ fn a_batch_inside_the_filing_lead_time_is_refused_in_strict_mode_and_logged_othe
     let o = create("drill2", &["--drill"]);
     ok(&o);
     assert!(stderr(&o).contains("warning: 名单第 2 行：考场“1”不在考点考场登记（rooms.toml）中"), "{}", stderr(&o));
+    // The staff register: the plan's people are checked (`--proctors`, `--markers`, `--supervisors`).
+    std::fs::write(
+        data.join("personnel.toml"),
+        "[[person]]\nname = \"李监考\"\nuser = \"p1\"\nduties = [\"proctor\"]\ncertificate = \"JK-1\"\nvalid_until = \"2099-12-31\"\n",
+    )
+    .expect("personnel");
+    let fourth = kaoshi_exam::identity::example_resident_id(80);
+    std::fs::write(&roster, format!("ticket,id_number,name,organisation,room,seat\nS4,{fourth},丁,单位,2,01\n"))
+        .expect("roster");
+    let o = create("drill3", &["--drill", "--proctors", "p1", "--markers", "m9", "--supervisors", "p1"]);
+    ok(&o);
+    let err = stderr(&o);
+    assert!(err.contains("warning: m9 不在人员登记（personnel.toml）中，不能安排为考评员"), "{err}");
+    assert!(err.contains("warning: 李监考（p1） 未登记为质量督导员"), "{err}");
+    assert!(!err.contains("监考员"), "p1 is a registered proctor: {err}");
     std::fs::write(data.join("organisation.toml"), "strict = yes\n").expect("settings");
     let o = create("bad-settings", &[]);
     assert!(!o.status.success());

@@ -13,6 +13,7 @@ mod browser_outage;
 mod browser_proctor;
 mod browser_seat;
 mod browser_time;
+mod browser_workflow;
 mod cli;
 mod corrupt;
 mod crash;

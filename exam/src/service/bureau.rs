@@ -58,6 +58,18 @@ impl Exam {
                 uploaded: self.store.uploads(&b.batch.id)?,
             });
         }
-        Ok(compute(self.store.registrations()?, facts))
+        // The registered scope (scope.toml) counts as registered too.
+        let mut registered = self.store.registrations()?;
+        if let Ok(Some(scope)) = crate::scope::Scope::load(self.store.dir()) {
+            for r in scope.registrations {
+                for level in r.levels {
+                    let reg = Registration { code: r.occupation_code.clone(), name: r.occupation.clone(), level };
+                    if !registered.contains(&reg) {
+                        registered.push(reg);
+                    }
+                }
+            }
+        }
+        Ok(compute(registered, facts))
     }
 }

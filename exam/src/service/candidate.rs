@@ -50,6 +50,15 @@ impl Exam {
             // Published results count this candidate absent: they stay absent.
             return Err(Refusal::conflict(Code::LoginPublished, "本批次成绩已公布，未参加考试的考生不能再入场").into());
         }
+        if let Some(r) = self.seat(&id, ticket)?.review.filter(|r| r.outcome != crate::eligibility::Outcome::Approved) {
+            let why = match r.outcome {
+                crate::eligibility::Outcome::Pending => "资格审核尚未完成",
+                _ => "资格审核未通过",
+            };
+            return Err(
+                Refusal::forbidden(Code::NotEligible, format!("{why}，不能参加本次考试，请联系考务人员")).into()
+            );
+        }
         let guard = self.lock_seat(&id, ticket).await;
         let seat = self.seat(&id, ticket)?;
         let (token, hash) = new_token();

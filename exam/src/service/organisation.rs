@@ -63,6 +63,8 @@ pub struct BatchRequest {
     pub roster: Vec<RosterLine>,
     /// A drill: the filing rules warn even in strict mode.
     pub drill: bool,
+    /// The staff the plan puts on the batch.
+    pub plan: crate::plan::Plan,
 }
 
 /// Why a sealed bank does not open, for the people at the console.
@@ -201,6 +203,8 @@ impl Exam {
                     now: exam.now(),
                     actor: &actor,
                     filing: Some(&filing),
+                    plan: &req.plan,
+                    drill: req.drill,
                 },
             )?;
             let papers = exam.store.papers(&batch.0.id)?;
@@ -279,6 +283,7 @@ impl Exam {
                 bank: b.bank_id,
                 title: b.spec.title,
                 closed: b.closed,
+                drill: b.drill,
             });
         }
         Ok(out)
@@ -304,6 +309,8 @@ pub struct BatchSummary {
     pub title: String,
     /// When closed.
     pub closed: Option<i64>,
+    /// A drill (演练).
+    pub drill: bool,
     /// Seats by status as the proctors see it.
     pub statuses: BTreeMap<&'static str, usize>,
     /// Seats handed in.

@@ -147,6 +147,8 @@ impl Exam {
             "submitted": record.counts.submitted,
             "violations": record.counts.violations,
             "incidents": record.incidents.len(),
+            // The whole record, sign-in sheet included, goes into the archive with the log.
+            "record": record,
         });
         let logged = self.log.append(
             self.now(),

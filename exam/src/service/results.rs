@@ -7,6 +7,16 @@ use crate::exports::{item_stats, result_tables, Table};
 use crate::results::{notice_end, recount, Publication, Totals, NOTICE_WORKING_DAYS};
 use serde_json::json;
 
+fn heading(batch: &crate::batch::LoadedBatch) -> crate::exports::Heading<'_> {
+    let meta = &batch.source.bank.meta;
+    crate::exports::Heading {
+        occupation_code: &meta.occupation_code,
+        occupation: &meta.occupation,
+        level: meta.level.code(),
+        creator: &batch.batch.created_by,
+    }
+}
+
 /// A file to hand out.
 #[derive(Debug, Clone)]
 pub struct ExportFile {
@@ -106,7 +116,8 @@ impl Exam {
     }
 
     /// An export file: `results.csv|xlsx`, `certificates.csv|xlsx` (after
-    /// publication), `items.csv|xlsx`. Logged.
+    /// publication), `items`, `registrations`, `review`, `supervision`,
+    /// `plan` (`.csv|.xlsx`). Logged.
     pub async fn export(&self, id: &str, user: &str, file: &str) -> Result<ExportFile> {
         let batch = self.batch(id)?;
         let (table, format) = Table::parse(file)?;
@@ -130,6 +141,10 @@ impl Exam {
                 }
                 rows
             }
+            Table::Registrations => crate::exports::registrations(&seats, &heading(&batch)),
+            Table::Review => crate::exports::review_form(&seats, &heading(&batch)),
+            Table::Supervision => crate::supervision::rows(&self.store.findings(id)?),
+            Table::Plan => self.plan_report(id)?.rows(),
         };
         let bytes = format.write(table.sheet(), &rows)?;
         self.event(

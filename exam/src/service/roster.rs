@@ -41,7 +41,8 @@ impl Exam {
             &line.id_type,
             &line.extra_time,
         ];
-        let header = crate::batch::ROSTER_COLUMNS;
+        // The review comes checked from the caller; the rest is checked as a roster line.
+        let header = &crate::batch::ROSTER_COLUMNS[..record.len()];
         w.write_record(header).and_then(|()| w.write_record(record)).map_err(|e| ExamError::Internal(e.to_string()))?;
         let text = String::from_utf8(w.into_inner().map_err(|e| ExamError::Internal(e.to_string()))?)
             .map_err(|e| ExamError::Internal(e.to_string()))?;
@@ -50,7 +51,9 @@ impl Exam {
         let mut lines = crate::batch::parse_roster(&text, "", today).map_err(|e| {
             ExamError::from(Refusal::invalid(Code::BatchInvalid, e.to_string().replace(" 第 2 行：", "")))
         })?;
-        lines.pop().ok_or_else(|| ExamError::Internal("a roster line vanished".into()))
+        let mut checked = lines.pop().ok_or_else(|| ExamError::Internal("a roster line vanished".into()))?;
+        checked.review = line.review.clone();
+        Ok(checked)
     }
 
     /// Changes a batch's roster before its start; returns the seat added or
@@ -109,7 +112,8 @@ impl Exam {
                     .and_then(|a| a.paper(index))
                     .map_err(|e| ExamError::Internal(format!("batch {id}: paper {index}: {e}")))?;
                 self.store.put_paper(id, &paper)?;
-                let seat = new_seat(&line, index, b.duration_seconds * 1000);
+                let mut seat = new_seat(&line, index, b.duration_seconds * 1000);
+                seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
                 let mut papers = loaded.papers.clone();
                 papers.push(paper);
                 (
@@ -134,11 +138,17 @@ impl Exam {
                     return Err(r.into());
                 }
                 let mut seat = old.clone();
-                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number});
+                seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
+                let review = |s: &SeatRecord| s.review.as_ref().map(|r| r.outcome.name_zh());
+                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number, "review": review(&seat)});
+                // A correction without a review of its own keeps the one on file.
+                if !line.review.implicit {
+                    seat.review = Some(line.review.clone());
+                }
                 (seat.name, seat.organisation, seat.room, seat.seat) =
                     (line.name, line.organisation, line.room, line.seat);
                 (seat.id_number, seat.id_type) = (line.id_number, line.id_type);
-                let after = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type});
+                let after = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "review": review(&seat), "reviewer": line.review.reviewer});
                 (json!({"action": "correct", "before": before, "after": after}), seat.ticket.clone(), Some(seat), None)
             }
             RosterChange::Withdraw(ticket) => {

@@ -54,6 +54,11 @@ pub(super) fn publication(batch: &str) -> Vec<u8> {
     format!("publication/{batch}").into_bytes()
 }
 
+pub(super) fn supervision(batch: &str) -> Vec<u8> {
+    format!("supervision/{batch}").into_bytes()
+}
+
+/// `uploads/batch`: certificates uploaded so far.
 pub(super) fn uploads(batch: &str) -> Vec<u8> {
     format!("uploads/{batch}").into_bytes()
 }

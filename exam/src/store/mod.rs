@@ -410,6 +410,16 @@ impl Store {
         self.put(&self.trees.meta, &keys::publication(batch), p)
     }
 
+    /// A batch's supervision records (督导记录), numbered.
+    pub fn findings(&self, batch: &str) -> Result<Vec<crate::supervision::Finding>> {
+        Ok(self.get(&self.trees.meta, "meta", &keys::supervision(batch))?.unwrap_or_default())
+    }
+
+    /// Stores a batch's supervision records.
+    pub fn put_findings(&self, batch: &str, findings: &[crate::supervision::Finding]) -> Result<()> {
+        self.put(&self.trees.meta, &keys::supervision(batch), &findings)
+    }
+
     /// Certificates of a batch uploaded to the national platform so far.
     pub fn uploads(&self, batch: &str) -> Result<u64> {
         Ok(self.get(&self.trees.meta, "meta", &keys::uploads(batch))?.unwrap_or(0))

@@ -44,6 +44,9 @@ pub struct NewBatchBody {
     /// A drill: the filing rules warn even in strict mode.
     #[serde(default)]
     drill: bool,
+    /// The staff the plan puts on the batch: `proctors`, `markers`, `supervisors`.
+    #[serde(default)]
+    plan: kaoshi_exam::plan::Plan,
 }
 
 /// A created batch.
@@ -87,6 +90,7 @@ pub async fn create_batch(
         spec_toml: body.spec_toml.filter(|s| !s.trim().is_empty()),
         roster,
         drill: body.drill,
+        plan: body.plan,
     };
     let (loaded, warnings) = app.exam().create_batch(req, &who.user).await?;
     let b = &loaded.batch;
@@ -195,6 +199,25 @@ pub struct LineBody {
     /// Planned extra time: minutes or a factor (`1.5x`).
     #[serde(default)]
     extra_time: Option<String>,
+    /// The eligibility review; absent: approved by whoever makes the change.
+    #[serde(default)]
+    review: Option<ReviewBody>,
+}
+
+/// A roster line's eligibility review, as the roster's columns have it.
+#[derive(Deserialize)]
+pub struct ReviewBody {
+    #[serde(default)]
+    declared_occupation: String,
+    #[serde(default)]
+    declared_level: String,
+    #[serde(default)]
+    condition: String,
+    /// 通过 / 不通过 / 待审.
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    reviewer: String,
 }
 
 /// `POST /api/admin/batches/{id}/roster` body.
@@ -227,6 +250,15 @@ pub async fn change_roster(
             seat: l.seat.trim().to_string(),
             id_type: l.id_type.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "居民身份证".into()),
             extra_time: l.extra_time.clone().unwrap_or_default().trim().to_string(),
+            review: match &l.review {
+                None => kaoshi_exam::eligibility::Review::default(),
+                Some(r) => kaoshi_exam::eligibility::Review::from_cells(
+                    [&r.declared_occupation, &r.declared_level, &r.condition, &r.outcome, &r.reviewer]
+                        .map(String::as_str),
+                    true,
+                )
+                .map_err(invalid)?,
+            },
         })
     };
     let change = match body.action.as_str() {

@@ -6,5 +6,7 @@ pub mod audit;
 pub mod bureau;
 pub mod marking;
 pub mod proctor;
+pub mod registers;
 pub mod results;
 pub mod seat;
+pub mod supervision;

@@ -1,7 +1,7 @@
 //! Staff login and the proctor console API: the live seat list and the
 //! actions on a seat. Every action is on the event log with who and why.
 
-use crate::auth::{AnyStaff, Proctors, Roles, Staff, Watchers};
+use crate::auth::{AnyStaff, Proctors, Roles, RoomRecorders, Staff, Watchers};
 use crate::error::{optional_json, ApiResult, AppError, Body};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -109,6 +109,8 @@ pub struct SeatView {
     login_failures: u32,
     login_locked_seconds: i64,
     cancelled: Option<String>,
+    /// 资格审核未通过 / 资格待审: the candidate cannot log in.
+    not_eligible: Option<&'static str>,
 }
 
 impl SeatView {
@@ -136,6 +138,7 @@ impl SeatView {
             login_failures: lock.0,
             login_locked_seconds: (lock.1.max(0) + 999) / 1000,
             cancelled: seat.cancelled.clone(),
+            not_eligible: seat.not_eligible(),
         }
     }
 }
@@ -344,7 +347,7 @@ pub struct RoomBody {
 /// was logged at.
 pub async fn room_record(
     State(exam): State<AppState>,
-    who: Staff<Proctors>,
+    who: Staff<RoomRecorders>,
     Path(id): Path<String>,
     Body(body): Body<RoomBody>,
 ) -> ApiResult<Json<kaoshi_exam::service::RoomSheet>> {

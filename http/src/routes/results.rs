@@ -66,7 +66,7 @@ pub async fn appeal(
     Ok(Json(AppealAnswer { rechecks }))
 }
 
-fn download(file: ExportFile) -> Response {
+pub(crate) fn download(file: ExportFile) -> Response {
     let disposition = format!("attachment; filename=\"{}\"", file.name);
     ([(header::CONTENT_TYPE, file.mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], file.bytes)
         .into_response()

@@ -2,7 +2,7 @@
 // The organisation console: banks, batches, staff, results and exports, audit.
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("kaoshi.staff.token"), refresh = null, batches = [];
-const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导/审计" };
+const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导/审计", supervisor: "质量督导员" };
 const STATUS = { not_logged_in: "未登录", awaiting_identity: "待核验", ready: "已核验", answering: "答题中", paused: "已暂停", disconnected: "掉线", submitted: "已交卷" };
 
 async function api(method, path, body, raw) {
@@ -17,7 +17,7 @@ async function api(method, path, body, raw) {
 const json = async (method, path, body) => (await api(method, path, body)).json();
 const who = (actor) => actor.startsWith("staff:") ? actor.slice(6) : ({ system: "系统", timer: "系统计时", cli: "命令行", demo: "演示数据" }[actor] || actor);
 const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
-function say(text, bad) { const m = $("msg"); m.textContent = text; m.className = bad ? "bad" : ""; }
+function say(text, bad, warn) { const m = $("msg"); m.textContent = text; m.className = bad ? "bad" : warn ? "warn" : ""; }
 function cells(tr, values) { values.forEach((v) => { tr.insertCell().textContent = v == null ? "" : String(v); }); }
 function button(parent, label, fn, cls) { const b = document.createElement("button"); b.type = "button"; b.textContent = label; if (cls) b.className = cls; b.onclick = fn; parent.appendChild(b); return b; }
 function empty(table, text) { const td = table.tBodies[0].insertRow().insertCell(); td.colSpan = table.tHead.rows[0].cells.length; td.textContent = text; }
@@ -48,12 +48,12 @@ async function start() {
 }
 
 // Tabs: click or arrow keys.
-const TABS = ["batches", "banks", "staff", "results", "audit"];
+const TABS = ["batches", "banks", "staff", "results", "audit", "organisation", "scope", "rooms", "personnel"];
 function show(name) {
   TABS.forEach((t) => { const on = t === name; $("tab-" + t).setAttribute("aria-selected", on); $("tab-" + t).tabIndex = on ? 0 : -1; $("panel-" + t).classList.toggle("hidden", !on); });
   say("");
   if (name) $("msg").scrollIntoView({ block: "nearest" });
-  const load = { batches: loadBatches, banks: loadBanks, staff: loadStaff, results: loadTotals, audit: loadAudit }[name];
+  const load = { batches: loadBatches, banks: loadBanks, staff: loadStaff, results: loadTotals, audit: loadAudit }[name] || (() => loadRegister(name));
   load().catch((e) => say(e.message, true));
 }
 TABS.forEach((t, i) => {
@@ -71,10 +71,11 @@ async function loadBatches() {
   batches.forEach((b) => {
     const tr = body.insertRow();
     const states = Object.entries(b.statuses).map(([k, n]) => (STATUS[k] || k) + " " + n).join("，");
-    cells(tr, [b.id, b.name + (b.closed ? "（已关闭）" : ""), when(b.start), b.candidates, states, b.submitted,
+    cells(tr, [b.id, b.name + (b.drill ? "（演练）" : "") + (b.closed ? "（已关闭）" : ""), when(b.start), b.candidates, states, b.submitted,
       b.responses ? b.marked + "/" + b.responses : "无主观题", b.published ? "已公布 " + when(b.published) : "未公布"]);
     const bar = document.createElement("div"); bar.className = "bar"; tr.insertCell().appendChild(bar);
     button(bar, "成绩", () => { $("rBatch").value = b.id; show("results"); });
+    button(bar, "计划与实际", () => planReport(b).catch((e) => say(e.message, true)));
     if (!b.closed) button(bar, "关闭批次", () => closeBatch(b));
   });
   if (!batches.length) empty(t, "还没有批次。");
@@ -84,6 +85,21 @@ async function loadBatches() {
     batches.filter((b) => sel.id === "rBatch" || (!b.closed && b.start > Date.now())).forEach((b) => { const o = document.createElement("option"); o.value = b.id; o.textContent = b.name + "（" + b.id + "）"; sel.appendChild(o); });
     if (batches.some((b) => b.id === was)) sel.value = was;
   });
+}
+// The plan as filed against what happened: who worked, who sat.
+async function planReport(b) {
+  const r = await json("GET", "/api/admin/batches/" + encodeURIComponent(b.id) + "/plan");
+  const t = $("planTable"), body = t.tBodies[0]; body.innerHTML = "";
+  const yes = (x) => x ? "是" : "否";
+  r.report.staff.forEach((s) => cells(body.insertRow(), [s.duty, s.user, yes(s.planned), yes(s.worked),
+    s.planned ? (s.worked ? "按计划到岗，记录 " + s.actions + " 次操作" : "计划安排但无工作记录") : "计划外人员，记录 " + s.actions + " 次操作"]));
+  if (!r.report.staff.length) empty(t, "计划未安排人员，也没有工作记录。");
+  const absent = r.report.absent.map((a) => a[1] + "（" + a[0] + "）");
+  $("planTitle").textContent = "计划与实际：" + b.name + "（" + b.id + "）";
+  const barred = r.report.not_eligible.map((a) => a[1] + "（" + a[0] + "，" + a[2] + "）");
+  $("planSummary").textContent = "应考 " + r.report.expected + " 人，实考 " + r.report.present + " 人，缺考 " + absent.length + " 人" + (absent.length ? "：" + absent.slice(0, 30).join("、") + (absent.length > 30 ? " 等" : "") : "") + "。"
+    + (barred.length ? "另有 " + barred.length + " 人未通过资格审核，不计入应考：" + barred.join("、") + "。" : "");
+  $("planBox").classList.remove("hidden"); $("planTitle").focus();
 }
 async function closeBatch(b) {
   if (!confirm("关闭批次 " + b.name + "？关闭后考位不能再操作，题库和试卷从内存释放（阅卷和成绩仍可进行）。")) return;
@@ -102,10 +118,12 @@ $("batchForm").onsubmit = async (ev) => {
       name: $("bName").value.trim(), id: $("bId").value.trim() || null, bank_hash: $("bBank").value,
       start: $("bStart").value + ":00+08:00", seed: parseInt($("bSeed").value, 10),
       duration_seconds: minutes > 0 ? minutes * 60 : null, roster_csv: rosterCsv,
-      spec_toml: spec ? await spec.text() : null,
+      spec_toml: spec ? await spec.text() : null, drill: $("bDrill").checked,
+      plan: { proctors: list($("bProctors").value), markers: list($("bMarkers").value), supervisors: list($("bSupervisors").value) },
     };
     const b = await json("POST", "/api/admin/batches", body);
-    say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），考生现在即可登录。" + (b.warnings && b.warnings.length ? "提醒（已记入事件日志）：" + b.warnings.join("；") : "")); $("batchForm").reset(); loadBatches();
+    const warned = b.warnings && b.warnings.length;
+    say("已创建批次 " + b.id + "（" + b.candidates + " 名考生），资格审核通过的考生现在即可登录。" + (warned ? "\n提醒（已记入事件日志）：\n· " + b.warnings.join("\n· ") : ""), false, warned); $("batchForm").reset(); loadBatches();
   } catch (e) { say("创建失败：" + e.message, true); }
 };
 
@@ -114,11 +132,13 @@ $("rosterForm").onsubmit = async (ev) => {
   const id = $("rBatchEdit").value, action = $("rAction").value;
   const body = { action, reason: $("rReason").value.trim(), ticket: $("rTicket").value.trim() };
   if (action !== "withdraw") body.line = { ticket: body.ticket, id_number: $("rId").value.trim(), name: $("rName").value.trim(), organisation: $("rOrg").value.trim(), room: $("rRoom").value.trim(), seat: $("rSeat").value.trim(), id_type: $("rType").value };
+  // No outcome chosen: approved by whoever makes the change (logged as such).
+  if (body.line && ($("rReview").value || $("rCondition").value.trim())) body.line.review = { outcome: $("rReview").value || "通过", reviewer: $("rReviewer").value.trim() || sessionStorage.getItem("kaoshi.staff.user") || "", condition: $("rCondition").value.trim() };
   try {
     await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/roster", body);
     say("名单已修改（批次 " + id + "：" + $("rAction").selectedOptions[0].textContent + " " + body.ticket + "），已记入日志。");
     // The batch and the action stay: the next change is likely to the same batch.
-    ["rTicket", "rId", "rName", "rOrg", "rRoom", "rSeat", "rReason"].forEach((f) => { $(f).value = ""; });
+    ["rTicket", "rId", "rName", "rOrg", "rRoom", "rSeat", "rReason", "rReviewer", "rCondition"].forEach((f) => { $(f).value = ""; });
     loadBatches();
   }
   catch (e) { say("名单修改失败：" + e.message, true); }

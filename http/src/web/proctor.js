@@ -1,7 +1,9 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("kaoshi.staff.token"), batch = null, seats = {}, selected = null, source = null, filter = null;
-const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导" };
+const ROLE = { admin: "管理员", proctor: "监考员", chief_proctor: "主考", marker: "考评员", leader: "阅卷组长", auditor: "督导/审计", supervisor: "质量督导员" };
+// Auditors and quality supervisors watch the grid; they do not act at seats.
+const readOnly = () => ["auditor", "supervisor"].includes(sessionStorage.getItem("kaoshi.staff.role"));
 const LABEL = { awaiting_identity: "待核验", disconnected: "掉线", paused: "已暂停", answering: "答题中", ready: "已核验", not_logged_in: "未登录", submitted: "已交卷" };
 async function api(method, path, body) {
   let res;
@@ -29,6 +31,8 @@ async function start() {
   try { list = await api("GET", "/api/proctor/batches"); } catch (e) { showLogin(e.status === 401 ? "登录已失效，请重新登录。" : e.message); return; }
   $("me").textContent = sessionStorage.getItem("kaoshi.staff.me") || (sessionStorage.getItem("kaoshi.staff.user") ? sessionStorage.getItem("kaoshi.staff.user") + "（" + (ROLE[sessionStorage.getItem("kaoshi.staff.role")] || "") + "）" : "");
   $("viewLogin").classList.add("hidden"); $("console").classList.remove("hidden"); $("logoutBtn").classList.remove("hidden");
+  $("supervisionLink").classList.toggle("hidden", !["supervisor", "admin", "auditor"].includes(sessionStorage.getItem("kaoshi.staff.role")));
+  $("recordBox").classList.toggle("hidden", sessionStorage.getItem("kaoshi.staff.role") === "auditor");
   const sel = $("batchSel"); sel.innerHTML = ""; sel.classList.remove("hidden");
   list = list.filter((b) => !b.closed);
   list.forEach((b) => { const o = el("option", b.name + "（" + b.candidates + " 人）"); o.value = b.id; sel.appendChild(o); });
@@ -113,7 +117,7 @@ function paintTile(s) {
   const cls = "seatcard s-" + s.status + (s.ticket === selected ? " sel" : "") + (filter && s.status !== filter ? " hide" : "");
   if (b.className !== cls) b.className = cls;
   setText(b.children[0], s.seat + " " + s.name);
-  const word = { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
+  const word = s.not_eligible || { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
   setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
   const [v, o, dev, lock] = b.children[2].children;
   dev.classList.toggle("hidden", !(s.new_device && s.status === "awaiting_identity")); lock.classList.toggle("hidden", !s.login_locked_seconds);
@@ -152,8 +156,8 @@ function counts() {
   });
   setText($("summary"), list.length ? (filter ? "只显示“" + LABEL[filter] + "”的考位。" : "") : "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。");
   const approvable = shownWith("awaiting_identity").filter((s) => !s.new_device), resumable = shownWith("paused");
-  $("bulkApprove").classList.toggle("hidden", approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
-  $("bulkResume").classList.toggle("hidden", resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
+  $("bulkApprove").classList.toggle("hidden", readOnly() || approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
+  $("bulkResume").classList.toggle("hidden", readOnly() || resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
 }
 const shownWith = (status) => Object.values(seats).filter((s) => s.status === status && (!filter || filter === status)).sort((a, b) => byNumber(a.room + " " + a.seat, b.room + " " + b.seat));
 setInterval(() => { Object.values(seats).forEach((s) => { if (running(s)) paintTile(s); }); const s = seats[selected]; if (s && running(s)) facts(s); }, 1000);
@@ -173,7 +177,7 @@ function facts(s) {
 let actionsKey = "", historyOf = null;
 function detail() {
   const s = seats[selected], box = $("detail");
-  if (!s) { box.innerHTML = "<p>点击考位查看详情并操作。</p>"; $("actions").innerHTML = ""; $("historyBox").classList.add("hidden"); actionsKey = ""; return; }
+  if (!s) { box.innerHTML = readOnly() ? "<p>点击考位查看详情。</p>" : "<p>点击考位查看详情并操作。</p>"; $("actions").innerHTML = ""; $("historyBox").classList.add("hidden"); actionsKey = ""; return; }
   if (box.dataset.ticket !== s.ticket) { box.innerHTML = ""; box.dataset.ticket = s.ticket; box.append(el("h3"), el("p", null, "facts"), el("p", null, "device"), el("p", null, "locks"), el("p", null, "cancelled")); }
   setText(box.children[0], s.name + "（" + s.ticket + "）"); facts(s);
   const d = box.querySelector(".device");
@@ -193,6 +197,7 @@ function actions(s) {
   actionsKey = key;
   const box = $("actions"); box.innerHTML = "";
   const add = (label, cls, fn) => { const b = el("button", label, cls); b.type = "button"; b.onclick = fn; box.appendChild(b); };
+  if (readOnly()) { box.appendChild(el("p", "只读：" + ROLE[sessionStorage.getItem("kaoshi.staff.role")] + "可查看考位和记录，不能操作考位。", "note")); return; }
   if (s.status === "awaiting_identity") add("核验通过", "primary", () => act(s, "approve", {}));
   if (s.login_failures) add("解除登录锁定", "", () => act(s, "unlock", { reason: "监考员核对身份后解除登录锁定" }));
   if (running(s)) add("暂停", "", () => ask(s, "pause", { title: "暂停考试", text: "暂停后考生不能作答，计时停止。", reason: "暂停原因" }));
@@ -320,7 +325,8 @@ function rooms_select() {
   sel.innerHTML = ""; names.forEach((n) => { const o = el("option", n); o.value = n; sel.appendChild(o); });
   if (names.includes(was)) sel.value = was;
 }
-const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false });
+// Beijing time, whatever the computer's own zone (as the other consoles show it).
+const when = (ms) => ms == null ? "" : new Date(ms).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
 function rows(id, lines) {
   const body = $(id).tBodies[0]; body.innerHTML = "";
   lines.forEach((cells) => { const tr = body.insertRow(); cells.forEach((c) => { tr.insertCell().textContent = c; }); });
@@ -333,9 +339,10 @@ async function roomRecord() {
   try { r = await api("POST", "/api/proctor/batches/" + encodeURIComponent(batch) + "/room-record", { room }); }
   catch (e) { if (e.status === 401) showLogin("登录已失效，请重新登录。"); else $("recordErr").textContent = "生成失败：" + e.message; return; }
   $("recordTitle").textContent = "考场记录 · " + r.room;
-  $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　生成 " + when(r.head.at) + "（" + r.by + "）";
+  $("recordHead").textContent = r.batch_name + "（批次 " + r.batch + "）　开考 " + when(r.start) + "　考试时长 " + r.duration_minutes + " 分钟　" + (r.ended_at ? "结束 " + when(r.ended_at) : "尚未结束") + "　生成 " + when(r.head.at) + "（" + r.by + "）";
   const c = r.counts; rows("recordCounts", [[c.expected, c.sat, c.absent, c.submitted, c.violations]]);
-  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, x.sat ? x.status : "缺考", when(x.submitted_at), x.planned_extra_minutes || "", x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
+  const by = (a) => (a || "").replace(/^staff:/, "");
+  rows("recordCandidates", r.candidates.map((x) => [x.seat, x.ticket, x.name, when(x.signed_in_at), x.approved_at ? when(x.approved_at) + "（" + by(x.approved_by) + "）" : "", x.sat ? x.status : "缺考", when(x.submitted_at), x.planned_extra_minutes || "", x.extra_minutes || "", x.offline_seconds || "", x.violations || ""]));
   rows("recordIncidents", r.incidents.map((x) => [when(x.at), x.ticket, x.name, x.text, x.by.replace(/^staff:/, "").replace(/^timer$/, "系统计时").replace(/^system$/, "系统")]));
   $("recordChain").textContent = "事件链头：第 " + r.head.seq + " 条事件，哈希 " + r.head.hash + "。归档核验：kaoshi archive verify 归档文件 --head " + r.head.hash;
   $("console").classList.add("hidden"); $("record").classList.remove("hidden"); $("printBtn").focus();

@@ -9,6 +9,7 @@ mod marking;
 mod organisation;
 mod room_record;
 mod security;
+mod workflow;
 
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
@@ -88,6 +89,7 @@ impl Room {
                 room: "第1考场".into(),
                 seat: format!("{:02}", i + 1),
                 extra_time: String::new(),
+                review: Default::default(),
             })
             .collect();
         let spec = source.spec.clone().expect("spec");
@@ -107,6 +109,8 @@ impl Room {
                 now: T0 - 3_600_000,
                 actor: &Actor::Cli,
                 filing: None,
+                plan: &Default::default(),
+                drill: false,
             },
         )
         .expect("batch");

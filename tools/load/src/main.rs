@@ -194,6 +194,7 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
             room: format!("R{:02}", i / 100 + 1),
             seat: format!("{:03}", i % 100 + 1),
             extra_time: String::new(),
+            review: Default::default(),
         })
         .collect();
     let spec = source.spec.clone().ok_or_else(|| anyhow!("sample bank has no spec"))?;
@@ -213,6 +214,8 @@ fn prepare(data: &std::path::Path, seats: usize, duration_seconds: i64) -> Resul
             now: SystemClock::new().now_ms(),
             actor: &Actor::Cli,
             filing: None,
+            plan: &Default::default(),
+            drill: false,
         },
     )?;
     let now = SystemClock::new().now_ms();

@@ -2,14 +2,13 @@
 //! renamed over the target, the directory fsynced — a crash or a power cut
 //! leaves the old file or the complete new one.
 
-use anyhow::{bail, Result};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path` so that a crash leaves either the old file or the
 /// complete new one, never a partial file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -29,7 +28,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
-        bail!("cannot write {}: {e}", path.display());
+        return Err(std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())));
     }
     Ok(())
 }
