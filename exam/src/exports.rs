@@ -346,12 +346,10 @@ pub struct Heading<'a> {
     pub creator: &'a str,
 }
 
+/// Who reviewed it, as a person reads it: the account, not `staff:account`.
 fn reviewer_of<'a>(r: &'a crate::eligibility::Review, h: &'a Heading<'_>) -> &'a str {
-    if r.implicit {
-        h.creator
-    } else {
-        &r.reviewer
-    }
+    let who = if r.implicit { h.creator } else { &r.reviewer };
+    who.strip_prefix("staff:").unwrap_or(who)
 }
 
 /// 报名汇总表: one line per candidate as registered.
