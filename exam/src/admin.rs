@@ -119,7 +119,7 @@ pub struct NewBatch<'a> {
 /// The filing rules a batch breaks, each named: the start, the registered
 /// scope, the rooms, the staff on the plan, the candidates' declarations.
 /// Whether the start is among them comes second (it has its own code).
-fn plan_breaches(new: &NewBatch<'_>, f: &crate::filing::Filing) -> Result<(Vec<String>, bool)> {
+fn plan_breaches(store: &Store, new: &NewBatch<'_>, f: &crate::filing::Filing) -> Result<(Vec<String>, bool)> {
     let mut out = crate::filing::start_breaches(new.start, new.now, f).map_err(|e| invalid(e.to_string()))?;
     let late = !out.is_empty();
     let meta = &new.source.bank.meta;
@@ -134,6 +134,7 @@ fn plan_breaches(new: &NewBatch<'_>, f: &crate::filing::Filing) -> Result<(Vec<S
         let plan: Vec<_> = Duty::ALL.iter().map(|d| (*d, new.plan.of(*d))).collect();
         out.extend(people.assignment_breaches(&plan, Exam { occupation_code, level, day }, &f.settings));
     }
+    out.extend(account_breaches(store, new.plan)?);
     for (i, line) in new.roster.iter().enumerate() {
         if let Some(m) = line.review.mismatch(occupation_code, &meta.occupation, level) {
             out.push(format!("名单第 {} 行：{m}", i + 2));
@@ -165,7 +166,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         return Err(Refusal::conflict(Code::TicketInUse, taken.join("；")).into());
     }
     let (mut warnings, late) = match new.filing {
-        Some(f) => plan_breaches(&new, f)?,
+        Some(f) => plan_breaches(store, &new, f)?,
         None => (Vec::new(), false),
     };
     if !warnings.is_empty() && new.filing.is_some_and(|f| f.settings.strict) {
@@ -294,6 +295,31 @@ fn filed(
         candidates: roster.len(),
         staff: staff.clone(),
     }
+}
+
+/// The plan's people must have staff accounts, enabled, in a role that does the duty.
+fn account_breaches(store: &Store, plan: &crate::plan::Plan) -> Result<Vec<String>> {
+    use crate::personnel::Duty;
+    use crate::staff::Role;
+    let mut out = Vec::new();
+    for duty in Duty::ALL {
+        let fits: &[Role] = match duty {
+            Duty::Proctor => &[Role::Proctor, Role::ChiefProctor],
+            Duty::Marker => &[Role::Marker, Role::Leader],
+            Duty::Supervisor => &[Role::Supervisor],
+        };
+        for user in plan.of(duty) {
+            match store.staff(user)? {
+                None => out.push(format!("计划安排的{} {user} 没有工作人员账号", duty.name_zh())),
+                Some(s) if s.disabled => out.push(format!("计划安排的{} {user} 的账号已停用", duty.name_zh())),
+                Some(s) if !fits.contains(&s.role) => {
+                    out.push(format!("{user} 的账号角色是{}，不能安排为{}", s.role.name_zh(), duty.name_zh()))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// What of the registers the batch was checked against — the settings, the

@@ -346,12 +346,10 @@ pub struct Heading<'a> {
     pub creator: &'a str,
 }
 
+/// Who reviewed it, as a person reads it: the account, not `staff:account`.
 fn reviewer_of<'a>(r: &'a crate::eligibility::Review, h: &'a Heading<'_>) -> &'a str {
-    if r.implicit {
-        h.creator
-    } else {
-        &r.reviewer
-    }
+    let who = if r.implicit { h.creator } else { &r.reviewer };
+    who.strip_prefix("staff:").unwrap_or(who)
 }
 
 /// 报名汇总表: one line per candidate as registered.
@@ -375,10 +373,7 @@ pub fn registrations(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
     .to_vec()];
     for (n, s) in seats.iter().enumerate() {
         let r = s.review.clone().unwrap_or_default();
-        let declared = r.declared_occupation.as_str();
-        // A roster may name the occupation or give its code.
-        let code = if declared.is_empty() || declared == h.occupation { h.occupation_code } else { declared };
-        let level = if r.declared_level.is_empty() { h.level } else { &r.declared_level };
+        let (code, level) = declared(&r, h);
         rows.push(vec![
             (n + 1).to_string(),
             s.ticket.clone(),
@@ -396,6 +391,15 @@ pub fn registrations(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
         ]);
     }
     rows
+}
+
+/// The occupation code and level a candidate applied for: the batch's when
+/// the roster left them out (a roster may name the occupation or give its code).
+fn declared<'a>(r: &'a crate::eligibility::Review, h: &Heading<'a>) -> (&'a str, &'a str) {
+    let occupation = r.declared_occupation.as_str();
+    let code = if occupation.is_empty() || occupation == h.occupation { h.occupation_code } else { occupation };
+    let level = if r.declared_level.is_empty() { h.level } else { r.declared_level.as_str() };
+    (code, level)
 }
 
 /// 申报审核表: each candidate's declaration and its review.
@@ -424,12 +428,8 @@ pub fn review_form(seats: &[SeatRecord], h: &Heading<'_>) -> Rows {
             s.name.clone(),
             s.id_type.clone(),
             s.id_number.clone(),
-            if r.declared_occupation.is_empty() || r.declared_occupation == h.occupation {
-                h.occupation_code.to_string()
-            } else {
-                r.declared_occupation.clone()
-            },
-            crate::scope::level_zh(if r.declared_level.is_empty() { h.level } else { &r.declared_level }),
+            declared(&r, h).0.to_string(),
+            crate::scope::level_zh(declared(&r, h).1),
             r.condition.clone(),
             r.outcome.name_zh().to_string(),
             reviewer_of(&r, h).to_string(),

@@ -131,6 +131,9 @@ pub fn report(plan: &Plan, seats: &[SeatRecord], events: &[Event]) -> Report {
     let mut acted: BTreeMap<(Duty, String), usize> = BTreeMap::new();
     for e in events {
         let (Some(duty), Some(user)) = (duty_of(e.kind), e.actor.strip_prefix("staff:")) else { continue };
+        // A room record is made by a proctor, or by the supervisor who signs it.
+        let supervising = plan.supervisors.iter().any(|s| s == user);
+        let duty = if e.kind == EventKind::RoomRecord && supervising { Duty::Supervisor } else { duty };
         *acted.entry((duty, user.to_string())).or_default() += 1;
     }
     let mut staff = Vec::new();

@@ -9,8 +9,14 @@ pub fn read_optional<T>(file: &Path, parse: impl Fn(&str, &str) -> Result<T, Str
     match std::fs::read_to_string(file) {
         Ok(text) => parse(&file.display().to_string(), &text).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(not_utf8(file)),
         Err(e) => Err(format!("{}：{e}", file.display())),
     }
+}
+
+/// A register file in another encoding than UTF-8 (saved as GBK, say).
+pub fn not_utf8(file: &Path) -> String {
+    format!("{}：文件不是 UTF-8 编码，请用文本编辑器另存为 UTF-8", file.display())
 }
 
 /// Parses a register's TOML, or says in Chinese what is wrong and on which
@@ -50,9 +56,6 @@ fn in_chinese(message: &str) -> String {
     if let Some(rest) = m.strip_prefix("invalid value: ") {
         return format!("取值无效：{}", words(&rest.replacen(", expected ", "，应为 ", 1)));
     }
-    if m.contains("out of range") {
-        return "数值超出范围".to_string();
-    }
     if m.contains("must be quoted") {
         return "文本须加引号（如 name = \"第1考场\"）".to_string();
     }
@@ -68,6 +71,12 @@ fn in_chinese(message: &str) -> String {
     }
     if m.starts_with("duplicate key") {
         return format!("键重复（{m}）");
+    }
+    if m.contains("a formatted date") {
+        return "日期须写成带引号的 \"YYYY-MM-DD\"（如 \"2027-12-31\"）".to_string();
+    }
+    if m.contains("out of range") {
+        return "日期不存在或数值超出范围".to_string();
     }
     if m.starts_with("input contains invalid characters") || m.contains("premature end of input") {
         return "日期无效（应为 \"YYYY-MM-DD\"，如 \"2027-12-31\"）".to_string();

@@ -51,7 +51,7 @@ impl Registration {
     /// The last day the registration is valid.
     pub fn last_day(&self, validity_years: u32) -> NaiveDate {
         self.valid_until.unwrap_or_else(|| {
-            let years = self.registered.year() + validity_years as i32;
+            let years = self.registered.year().saturating_add(i32::try_from(validity_years).unwrap_or(i32::MAX));
             let end = self.registered.with_year(years).unwrap_or_else(|| {
                 // 29 February: the anniversary is 1 March.
                 NaiveDate::from_ymd_opt(years, 3, 1).unwrap_or(self.registered)

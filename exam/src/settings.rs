@@ -63,6 +63,15 @@ pub const FILE: &str = "organisation.toml";
 /// Parses `organisation.toml`; the message names the file and what is wrong.
 pub fn parse_settings(file: &str, text: &str) -> Result<Settings, String> {
     let s: Settings = crate::register_file::parse_toml(file, text)?;
+    if !(1..=50).contains(&s.scope_validity_years) {
+        return Err(format!("{file}：scope_validity_years 应为 1–50 年，不是 {}", s.scope_validity_years));
+    }
+    if s.filing_lead_workdays > 60 {
+        return Err(format!("{file}：filing_lead_workdays 应为 0–60 个工作日，不是 {}", s.filing_lead_workdays));
+    }
+    if s.max_part_time_organisations == 0 {
+        return Err(format!("{file}：max_part_time_organisations 至少为 1"));
+    }
     if kaoshi_engine::bank::Level::from_code(&s.marker_min_level).is_none() {
         return Err(format!("{file}：marker_min_level“{}”不是等级代码（如 3）", s.marker_min_level));
     }
@@ -88,5 +97,9 @@ mod tests {
         let e = parse_settings("DATA/organisation.toml", "strict = \"yes\"\n").expect_err("bad");
         assert!(e.starts_with("DATA/organisation.toml：格式错误"), "{e}");
         assert!(parse_settings("o.toml", "lead = 3\n").is_err(), "unknown keys are refused");
+        let e = parse_settings("o.toml", "scope_validity_years = 2147483647\n").expect_err("bound");
+        assert_eq!(e, "o.toml：scope_validity_years 应为 1–50 年，不是 2147483647");
+        assert!(parse_settings("o.toml", "filing_lead_workdays = 61\n").is_err());
+        assert!(parse_settings("o.toml", "max_part_time_organisations = 0\n").is_err());
     }
 }

@@ -82,6 +82,8 @@ roles! {
     Readers = [Admin, Leader, Auditor];
     /// Admins and auditors.
     Archivists = [Admin, Auditor];
+    /// Those who download a batch's tables (each table says which of them may).
+    Exporters = [Admin, Leader, Auditor, Supervisor];
     /// Auditors and admins.
     Auditors = [Auditor, Admin];
     /// Admins only.

@@ -371,7 +371,9 @@ fn a_batch_inside_the_filing_lead_time_is_refused_in_strict_mode_and_logged_othe
     let err = stderr(&o);
     assert!(err.contains("warning: m9 不在人员登记（personnel.toml）中，不能安排为考评员"), "{err}");
     assert!(err.contains("warning: 李监考（p1） 未登记为质量督导员"), "{err}");
-    assert!(!err.contains("监考员"), "p1 is a registered proctor: {err}");
+    assert!(!err.contains("李监考（p1） 未登记为监考员"), "p1 is a registered proctor: {err}");
+    assert!(err.contains("warning: 计划安排的考评员 m9 没有工作人员账号"), "the plan names accounts: {err}");
+    assert!(err.contains("warning: p1 的账号角色是监考员，不能安排为质量督导员"), "{err}");
     std::fs::write(data.join("organisation.toml"), "strict = yes\n").expect("settings");
     let o = create("bad-settings", &[]);
     assert!(!o.status.success());

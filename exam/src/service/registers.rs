@@ -99,6 +99,17 @@ impl Exam {
         let (exists, text) = match std::fs::read_to_string(&path) {
             Ok(t) => (true, t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (false, String::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                let problem = Some(crate::register_file::not_utf8(std::path::Path::new(which.file())));
+                return Ok(RegisterView {
+                    name: which.name(),
+                    file: which.file(),
+                    exists: true,
+                    text: String::new(),
+                    content: Value::Null,
+                    problem,
+                });
+            }
             Err(e) => return Err(internal(format!("{}: {e}", path.display()))),
         };
         let (content, problem) = match (exists, which) {
@@ -129,6 +140,7 @@ impl Exam {
     pub async fn replace_register(&self, which: Register, text: &str, user: &str) -> Result<RegisterView> {
         let _lock = self.lock_seat("#registers", which.name()).await;
         let path = self.store.dir().join(which.file());
+        let before = std::fs::read(&path).ok();
         let hash = blake3::hash(text.as_bytes()).to_hex().to_string();
         if text.trim().is_empty() {
             match std::fs::remove_file(&path) {
@@ -142,7 +154,15 @@ impl Exam {
         }
         let detail = json!({"register": which.name(), "file": which.file(), "hash": hash,
             "removed": text.trim().is_empty(), "text": text});
-        self.event(&Actor::Staff(user.to_string()), EventKind::RegisterChange, None, None, detail)?;
+        let logged = self.event(&Actor::Staff(user.to_string()), EventKind::RegisterChange, None, None, detail);
+        if let Err(e) = logged {
+            // Every version in force is on the log: one that could not be logged is taken back.
+            let _ = match &before {
+                Some(old) => crate::durable_file::write_atomic(&path, old),
+                None => std::fs::remove_file(&path),
+            };
+            return Err(e);
+        }
         self.commit().await?;
         self.register(which)
     }

@@ -56,15 +56,41 @@ impl Exam {
         Ok(checked)
     }
 
+    /// The filing rules a line added to or corrected in the roster breaks,
+    /// as at creation: its room and seat against the rooms register (and the
+    /// room's capacity with it), its declaration against the batch's bank.
+    /// In strict mode (not for a drill) a breach refuses the change.
+    fn line_breaches(&self, loaded: &LoadedBatch, line: &RosterLine, seats: &[SeatRecord]) -> Result<Vec<String>> {
+        let data = self.store.dir();
+        let invalid = |e: String| ExamError::from(Refusal::invalid(Code::RegisterInvalid, e));
+        let settings = crate::settings::load_settings(data).map_err(invalid)?;
+        let mut out = Vec::new();
+        if let Some(rooms) = crate::rooms::Register::load(data).map_err(invalid)? {
+            out.extend(rooms.place_problem(&line.room, &line.seat));
+            let others = seats.iter().filter(|s| s.room == line.room && s.ticket != line.ticket).count();
+            if let Some(room) = rooms.room(&line.room).filter(|r| others as u32 + 1 > r.seats) {
+                out.push(format!("{}安排了 {} 名考生，只有 {} 个座位", line.room, others + 1, room.seats));
+            }
+        }
+        let meta = &loaded.source.bank.meta;
+        out.extend(line.review.mismatch(&meta.occupation_code, &meta.occupation, meta.level.code()));
+        if !out.is_empty() && settings.strict && !loaded.batch.drill {
+            let message = format!("严格模式下不能修改名单：{}", out.join("；"));
+            return Err(Refusal::conflict(Code::PlanBreach, message).into());
+        }
+        Ok(out)
+    }
+
     /// Changes a batch's roster before its start; returns the seat added or
-    /// corrected (none for a withdrawal).
+    /// corrected (none for a withdrawal) and the filing rules the change
+    /// breaks (warnings; in strict mode a breach refuses it).
     pub async fn change_roster(
         &self,
         id: &str,
         change: RosterChange,
         reason: &str,
         user: &str,
-    ) -> Result<Option<SeatRecord>> {
+    ) -> Result<(Option<SeatRecord>, Vec<String>)> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Refusal::invalid(Code::ReasonRequired, "修改考生名单需要填写原因").into());
@@ -85,9 +111,16 @@ impl Exam {
             })
         };
         let actor = Actor::Staff(user.to_string());
+        let mut warnings = Vec::new();
         let (detail, ticket, seat, papers) = match change {
             RosterChange::Add(line) => {
-                let line = self.roster_line(&line)?;
+                let mut line = self.roster_line(&line)?;
+                // Added without a review of its own: approved by whoever adds it (logged).
+                if line.review.implicit {
+                    line.review.implicit = false;
+                    line.review.reviewer = user.to_string();
+                }
+                warnings = self.line_breaches(&loaded, &line, &seats)?;
                 for other in self.store.batches()? {
                     if self.store.seat(&other.id, &line.ticket)?.is_some() {
                         return Err(Refusal::conflict(
@@ -117,7 +150,8 @@ impl Exam {
                 let mut papers = loaded.papers.clone();
                 papers.push(paper);
                 (
-                    json!({"action": "add", "name": line.name, "room": line.room, "seat": line.seat, "paper": index}),
+                    json!({"action": "add", "name": line.name, "room": line.room, "seat": line.seat, "paper": index,
+                        "review": line.review.outcome.name_zh(), "reviewer": line.review.reviewer}),
                     line.ticket,
                     Some(seat),
                     Some(papers),
@@ -137,14 +171,28 @@ impl Exam {
                 if let Some(r) = place_taken(&line, &line.ticket) {
                     return Err(r.into());
                 }
+                let mut line = line;
+                // A correction keeps what it does not give: the review on file, or its declaration.
+                let kept = old.review.clone().unwrap_or_default();
+                if line.review.implicit {
+                    line.review = kept;
+                } else {
+                    if line.review.declared_occupation.is_empty() {
+                        line.review.declared_occupation = kept.declared_occupation;
+                    }
+                    if line.review.declared_level.is_empty() {
+                        line.review.declared_level = kept.declared_level;
+                    }
+                    if line.review.condition.is_empty() {
+                        line.review.condition = kept.condition;
+                    }
+                }
+                warnings = self.line_breaches(&loaded, &line, &seats)?;
                 let mut seat = old.clone();
                 seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
                 let review = |s: &SeatRecord| s.review.as_ref().map(|r| r.outcome.name_zh());
                 let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number, "review": review(&seat)});
-                // A correction without a review of its own keeps the one on file.
-                if !line.review.implicit {
-                    seat.review = Some(line.review.clone());
-                }
+                seat.review = Some(line.review.clone());
                 (seat.name, seat.organisation, seat.room, seat.seat) =
                     (line.name, line.organisation, line.room, line.seat);
                 (seat.id_number, seat.id_type) = (line.id_number, line.id_type);
@@ -178,10 +226,13 @@ impl Exam {
         self.store.put_batch(&batch)?;
         let mut detail = detail;
         detail["reason"] = json!(reason);
+        if !warnings.is_empty() {
+            detail["warnings"] = json!(warnings);
+        }
         self.event(&actor, EventKind::RosterChange, Some(id), Some(&ticket), detail)?;
         let papers = papers.unwrap_or_else(|| loaded.papers.clone());
         self.open_batch(LoadedBatch { batch, source: loaded.source.clone(), papers });
         self.commit().await?;
-        Ok(seat)
+        Ok((seat, warnings))
     }
 }

@@ -272,9 +272,10 @@ pub async fn change_roster(
         ),
         other => return Err(Refusal::not_found(Code::UnknownAction, format!("没有“{other}”这项名单操作")).into()),
     };
-    let seat = exam.change_roster(&id, change, &body.reason, &who.user).await?;
+    let (seat, warnings) = exam.change_roster(&id, change, &body.reason, &who.user).await?;
     Ok(Json(serde_json::json!({
         "changed": true,
+        "warnings": warnings,
         "seat": seat.map(|s| serde_json::json!({"ticket": s.ticket, "name": s.name, "room": s.room, "seat": s.seat})),
     })))
 }

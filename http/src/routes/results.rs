@@ -1,6 +1,6 @@
 //! Score totalling, publication, appeals, exports and the archive.
 
-use crate::auth::{Admins, Archivists, Readers, Staff};
+use crate::auth::{Admins, Archivists, Exporters, Readers, Staff};
 use crate::error::{ApiResult, Body};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -76,9 +76,23 @@ pub(crate) fn download(file: ExportFile) -> Response {
 /// `certificates.csv|xlsx` (after publication), `items.csv|xlsx`.
 pub async fn export(
     State(exam): State<AppState>,
-    who: Staff<Readers>,
+    who: Staff<Exporters>,
     Path((id, file)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    use kaoshi_exam::exports::Table;
+    use kaoshi_exam::staff::Role;
+    // Each table to those who may read it: supervision records to their
+    // supervisors, the plan and the registration papers to admins and auditors.
+    let (table, _) = Table::parse(&file)?;
+    let may: &[Role] = match table {
+        Table::Supervision => &[Role::Admin, Role::Auditor, Role::Supervisor],
+        Table::Plan | Table::Registrations | Table::Review => &[Role::Admin, Role::Auditor],
+        Table::Results | Table::Certificates | Table::Items => &[Role::Admin, Role::Leader, Role::Auditor],
+    };
+    if !may.contains(&who.role) {
+        let message = format!("“{}”角色无权导出{}", who.role.name_zh(), table.sheet());
+        return Err(kaoshi_exam::Refusal::forbidden(kaoshi_exam::Code::WrongRole, message).into());
+    }
     Ok(download(exam.export(&id, &who.user, &file).await?))
 }
 

@@ -133,7 +133,8 @@ $("rosterForm").onsubmit = async (ev) => {
   const body = { action, reason: $("rReason").value.trim(), ticket: $("rTicket").value.trim() };
   if (action !== "withdraw") body.line = { ticket: body.ticket, id_number: $("rId").value.trim(), name: $("rName").value.trim(), organisation: $("rOrg").value.trim(), room: $("rRoom").value.trim(), seat: $("rSeat").value.trim(), id_type: $("rType").value };
   // No outcome chosen: approved by whoever makes the change (logged as such).
-  if (body.line && ($("rReview").value || $("rCondition").value.trim())) body.line.review = { outcome: $("rReview").value || "通过", reviewer: $("rReviewer").value.trim() || sessionStorage.getItem("kaoshi.staff.user") || "", condition: $("rCondition").value.trim() };
+  // 不变: no review is sent and the server keeps the one on file (a late candidate: approved by you).
+  if (body.line && $("rReview").value) body.line.review = { outcome: $("rReview").value, reviewer: $("rReviewer").value.trim() || sessionStorage.getItem("kaoshi.staff.user") || "", condition: $("rCondition").value.trim() };
   try {
     await json("POST", "/api/admin/batches/" + encodeURIComponent(id) + "/roster", body);
     say("名单已修改（批次 " + id + "：" + $("rAction").selectedOptions[0].textContent + " " + body.ticket + "），已记入日志。");

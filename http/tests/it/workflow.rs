@@ -128,6 +128,7 @@ async fn strict_mode_refuses_a_plan_that_breaks_a_register_and_names_each_breach
         .await;
     let error = body["error"].as_str().expect("error");
     assert!(error.contains("p9 不在人员登记（personnel.toml）中，不能安排为监考员"), "{error}");
+    assert!(error.contains("计划安排的监考员 p9 没有工作人员账号"), "{error}");
     assert!(error.contains("认定计划没有安排质量督导员"), "{error}");
 
     // Fixed registers: the batch is created, without a warning.
@@ -138,6 +139,25 @@ async fn strict_mode_refuses_a_plan_that_breaks_a_register_and_names_each_breach
     assert_eq!(code, StatusCode::OK, "{created}");
     assert_eq!(created["warnings"], json!([]), "{created}");
 
+    // A roster change is checked as the roster was: strict refuses a seat the room lacks.
+    let line = json!({"ticket": "T0110", "id_number": example_resident_id(110), "name": "补报", "organisation": "单位1",
+        "room": "第2考场", "seat": "31"});
+    let change = json!({"action": "add", "reason": "补报", "line": line});
+    let (code, body) = room.call("POST", "/api/admin/batches/pm/roster", Some(&ad), Some(change.clone())).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("batch.plan_breach")), "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("没有“31”号")), "{body}");
+    assert_eq!(put(&room, &ad, "organisation", "strict = false\n").await.0, StatusCode::OK);
+    let (code, body) = room.call("POST", "/api/admin/batches/pm/roster", Some(&ad), Some(change)).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert!(body["warnings"][0].as_str().is_some_and(|w| w.contains("没有“31”号")), "warned when not strict: {body}");
+    // A register that is not UTF-8 is named on the console, not a server error.
+    std::fs::write(room.exam.store().dir().join("personnel.toml"), b"[[person]]\nname = \"\xcd\xf5\"\n").expect("gbk");
+    let (code, view) = room.call("GET", "/api/admin/registers/personnel", Some(&ad), None).await;
+    assert_eq!(code, StatusCode::OK, "{view}");
+    assert!(view["problem"].as_str().is_some_and(|p| p.contains("不是 UTF-8 编码")), "{view}");
+    let people = PEOPLE.replace("2026-03-31", "2027-03-31");
+    std::fs::write(room.exam.store().dir().join("personnel.toml"), &people).expect("utf-8 again");
+
     // The console reads the registers back; the scope's registration runs three years.
     let (_, view) = room.call("GET", "/api/admin/registers/scope", Some(&ad), None).await;
     assert_eq!(view["content"]["registration"][0]["last_day"], "2028-02-29", "{view}");
@@ -147,7 +167,7 @@ async fn strict_mode_refuses_a_plan_that_breaks_a_register_and_names_each_breach
     // Every version of every register, and the plan as filed, are on the log.
     let log = events(&room);
     let changes: Vec<&Event> = log.iter().filter(|e| e.kind == EventKind::RegisterChange).collect();
-    assert_eq!(changes.len(), 6, "four registers, the scope and the staff twice");
+    assert_eq!(changes.len(), 7, "four registers; the scope, the staff and the settings twice");
     assert!(changes.iter().any(|e| e.detail["text"] == SCOPE && e.actor == "staff:ad"));
     let create = log.iter().rev().find(|e| e.kind == EventKind::BatchCreate).expect("created");
     let filed = &create.detail["plan"];
@@ -265,6 +285,9 @@ async fn eligibility_supervision_and_the_plan_against_what_happened() {
     assert_eq!((code, body["code"].as_str()), (StatusCode::CONFLICT, Some("supervision.closed")), "{body}");
     let (_, ledger) = room.call("GET", "/api/supervision/ledger", Some(&s1), None).await;
     assert_eq!(ledger.as_array().map(Vec::len), Some(1), "{ledger}");
+    // Each table to those who may read it: the supervisor exports the supervision, a leader does not.
+    assert_eq!(text_of(&room, &s1, "/api/admin/batches/pm/export/supervision.csv").await.0, StatusCode::OK);
+    assert_eq!(text_of(&room, &s1, "/api/admin/batches/pm/export/plan.csv").await.0, StatusCode::FORBIDDEN);
     let (code, csv) = text_of(&room, &s1, "/api/supervision/ledger/ledger.csv").await;
     assert_eq!(code, StatusCode::OK);
     assert!(csv.contains("pm,1,") && csv.contains("已销号,已关门并安排专人值守,ad"), "{csv}");
