@@ -100,11 +100,14 @@ impl Exam {
             let seats = self.store.seats(id)?;
             // "1" is seat 01 of a room numbered 01, 02, …: written as the room writes it.
             let place = room_style(seats.iter().filter(|s| s.room == room).map(|s| s.seat.as_str()), &place);
-            // In strict mode a move goes only to a seat the rooms register has.
-            let filing =
-                crate::filing::Filing::load(self.store.dir()).map_err(|e| Refusal::invalid(Code::BadPlace, e))?;
-            if let Some(problem) = filing.rooms.as_ref().and_then(|r| r.place_problem(&room, &place)) {
-                if filing.settings.strict {
+            // In strict mode a move goes only to a seat the rooms register has:
+            // only that register and the settings are read (not the calendar,
+            // the scope or the staff register, which a move has no use for).
+            let bad_place = |e: String| ExamError::from(Refusal::invalid(Code::BadPlace, e));
+            let settings = crate::settings::load_settings(self.store.dir()).map_err(bad_place)?;
+            let rooms = crate::rooms::Register::load(self.store.dir()).map_err(bad_place)?;
+            if let Some(problem) = rooms.as_ref().and_then(|r| r.place_problem(&room, &place)) {
+                if settings.strict {
                     return Err(Refusal::invalid(Code::BadPlace, format!("不能调座：{problem}")).into());
                 }
             }
