@@ -10,6 +10,7 @@ mod batch;
 mod calendar;
 mod coverage_report;
 mod demo;
+mod face;
 mod grade;
 mod interop;
 mod jsonl;
@@ -67,6 +68,9 @@ enum Command {
     /// HTTPS for the exam LAN: a local certificate authority and server certificate.
     #[command(subcommand)]
     Tls(tls::TlsCommand),
+    /// Face matching (人脸识别) on photos, with the server's models.
+    #[command(subcommand)]
+    Face(face::FaceCommand),
     /// Sign in to a running server and keep the token for `--server` commands.
     Login {
         /// The server, e.g. https://192.168.10.2:8443.
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
         Command::Assemble(a) => assemble::run(a),
         Command::Tls(c) => tls::run(c),
         Command::Calendar(c) => calendar::run(c),
+        Command::Face(c) => face::run(c),
         Command::Login { server, user } => remote::login(&server, user.as_deref()),
     };
     match result {

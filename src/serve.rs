@@ -38,6 +38,12 @@ pub struct ServeArgs {
     /// point it at another disk or a share).
     #[arg(long, env = "KAOSHI_WITNESS", value_name = "FILE")]
     witness: Option<PathBuf>,
+    /// dlib's face models (shape_predictor_5_face_landmarks.dat and
+    /// dlib_face_recognition_resnet_model_v1.dat) for automatic face matching
+    /// (default: DATA/face-models when it exists; without models, photos are
+    /// compared by eye).
+    #[arg(long, env = "KAOSHI_FACE_MODELS", value_name = "DIR")]
+    face_models: Option<PathBuf>,
 }
 
 fn init_tracing() {
@@ -49,7 +55,8 @@ fn init_tracing() {
 /// `kaoshi serve [--data DIR] [--addr ADDR] [--demo] [--key-file KEY | --passphrase-env VAR]`.
 pub fn run(args: ServeArgs) -> Result<()> {
     init_tracing();
-    let ServeArgs { data, addr, demo, key, tls_cert, tls_key, signing_key, witness } = args;
+    let ServeArgs { data, addr, demo, key, tls_cert, tls_key, signing_key, witness, face_models } = args;
+    let face = load_face_models(face_models, &data)?;
     let signer = signing_key.as_deref().map(crate::keys::read_signing_key).transpose()?;
     let witness = witness.unwrap_or_else(|| default_witness(&data));
     let witness = kaoshi_exam::witness::Witness::new(&witness)
@@ -77,6 +84,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         }
         if let Some(key) = signer {
             exam = exam.with_signing_key(key);
+        }
+        if let Some(models) = face {
+            exam = exam.with_face(models);
         }
         let paused = exam.recover_after_restart()?;
         let exam = Arc::new(exam);
@@ -121,6 +131,33 @@ pub fn run(args: ServeArgs) -> Result<()> {
         );
         Ok(())
     })
+}
+
+/// The face models: from `--face-models` (which must load), or from
+/// DATA/face-models when it exists. Where matching runs is said on stderr
+/// (stdout's first line stays the address).
+fn load_face_models(given: Option<PathBuf>, data: &Path) -> Result<Option<Arc<kaoshi_face::Models>>> {
+    let (dir, explicit) = match given {
+        Some(dir) => (dir, true),
+        None => (data.join("face-models"), false),
+    };
+    if !explicit && !dir.exists() {
+        eprintln!("face matching: off (no models in {}; see the README); photos are compared by eye", dir.display());
+        return Ok(None);
+    }
+    // Half the cores match faces at most, so that saves keep the rest.
+    let engines = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
+    match kaoshi_face::Models::open(&dir, engines) {
+        Ok(models) => {
+            eprintln!("face matching: on ({}, {engines} engine(s))", dir.display());
+            Ok(Some(Arc::new(models)))
+        }
+        Err(kaoshi_face::FaceError::Unavailable) if !explicit => {
+            eprintln!("face matching: off (this kaoshi was built without dlib); photos are compared by eye");
+            Ok(None)
+        }
+        Err(e) => Err(anyhow!("--face-models {}: {e}", dir.display())),
+    }
 }
 
 /// `DATA-checkpoints.jsonl` beside the data directory.

@@ -206,6 +206,7 @@ pub fn create_batch(store: &Store, log: &EventLog, new: NewBatch<'_>) -> Result<
         plan: new.plan.clone(),
         created_by: new.actor.to_string(),
         drill: new.drill,
+        face: Default::default(),
     };
     store.put_sealed_bank(&hash, new.sealed)?;
     for (i, (paper, line)) in papers.iter().zip(new.roster).enumerate() {

@@ -63,6 +63,9 @@ pub struct Batch {
     /// A drill (演练): the filing rules only warned, whatever the settings.
     #[serde(default)]
     pub drill: bool,
+    /// Face checks: re-capture interval and verdict thresholds.
+    #[serde(default)]
+    pub face: crate::face::FaceSettings,
 }
 
 impl Batch {
@@ -330,6 +333,7 @@ pub fn new_seat(line: &RosterLine, paper: u64, duration_ms: i64) -> SeatRecord {
         offline_credited_ms: 0,
         review: Some(line.review.clone()),
         under_sixteen: false,
+        face: None,
     }
 }
 

@@ -78,6 +78,19 @@ pub enum EventKind {
     SupervisionFinding,
     /// A supervision finding closed with what was done (对账销号).
     SupervisionClose,
+    /// A candidate answered the request to use the camera (人脸识别 consent).
+    FaceConsent,
+    /// An enrolment photo stored (its hash, never the image).
+    FaceEnrol,
+    /// A capture matched against the enrolment photo: distance, verdict,
+    /// thresholds, model hashes and the capture's hash (never the image).
+    FaceCheck,
+    /// A proctor looked at a face-check alert and says what they found.
+    FaceReview,
+    /// A batch's photos and captures deleted (after publication, by retention).
+    FaceDelete,
+    /// A proctor refused a seat's identity: the login is void.
+    IdentityRefuse,
 }
 
 impl EventKind {
@@ -122,6 +135,12 @@ impl EventKind {
             EventKind::RegisterChange => "register_change",
             EventKind::SupervisionFinding => "supervision_finding",
             EventKind::SupervisionClose => "supervision_close",
+            EventKind::FaceConsent => "face_consent",
+            EventKind::FaceEnrol => "face_enrol",
+            EventKind::FaceCheck => "face_check",
+            EventKind::FaceReview => "face_review",
+            EventKind::FaceDelete => "face_delete",
+            EventKind::IdentityRefuse => "identity_refuse",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod eligibility;
 pub mod error;
 pub mod events;
 pub mod exports;
+pub mod face;
 pub mod filing;
 pub mod identity;
 pub mod log;

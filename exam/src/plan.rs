@@ -116,9 +116,16 @@ pub struct Report {
 fn duty_of(kind: EventKind) -> Option<Duty> {
     use EventKind as K;
     match kind {
-        K::Approve | K::Pause | K::Resume | K::Extend | K::Move | K::Violation | K::Unlock | K::RoomRecord => {
-            Some(Duty::Proctor)
-        }
+        K::Approve
+        | K::Pause
+        | K::Resume
+        | K::Extend
+        | K::Move
+        | K::Violation
+        | K::Unlock
+        | K::RoomRecord
+        | K::IdentityRefuse
+        | K::FaceReview => Some(Duty::Proctor),
         K::Submit => Some(Duty::Proctor),
         K::Mark | K::Arbitration | K::Recheck => Some(Duty::Marker),
         K::SupervisionFinding | K::SupervisionClose => Some(Duty::Supervisor),

@@ -240,6 +240,12 @@ fn describe_routine(e: &Event) -> Option<String> {
             None => "身份核验通过".to_string(),
         },
         EventKind::RulesAcknowledged => "确认考生须知".to_string(),
+        EventKind::FaceConsent => match (d["consent"].as_bool(), d["why"].as_str()) {
+            (_, Some("no_camera")) => "无摄像头，人工核验".to_string(),
+            (Some(true), _) => "同意人脸识别".to_string(),
+            _ => "不同意人脸识别，人工核验".to_string(),
+        },
+        EventKind::FaceCheck => face_check(d),
         EventKind::Start => "开始答题".to_string(),
         EventKind::Submit => match e.actor.as_str() {
             "timer" => "考试时间到，自动交卷".to_string(),
@@ -247,6 +253,18 @@ fn describe_routine(e: &Event) -> Option<String> {
         },
         _ => return None,
     })
+}
+
+/// "人脸比对（登录）：一致（距离 0.34）", or why there is no verdict.
+fn face_check(d: &Value) -> String {
+    let when = if d["why"] == "recheck" { "人脸复核" } else { "登录人脸比对" };
+    match (d["verdict"].as_str(), d["distance"].as_f64()) {
+        (Some(v), Some(distance)) => {
+            let v = if d["why"] == "recheck" && v == "mismatch" { "不一致" } else { crate::face::verdict_zh(v) };
+            format!("{when}：{v}（距离 {distance:.2}）")
+        }
+        _ => format!("{when}：{}", d["problem"].as_str().unwrap_or("无结果")),
+    }
 }
 
 /// Seats "2" before "10"; names that are not numbers after, by text.
@@ -276,6 +294,12 @@ fn describe(e: &Event) -> Option<String> {
         },
         EventKind::Disconnect => format!("掉线 {} 秒", d["seconds"].as_i64().unwrap_or(0)),
         EventKind::Unlock => format!("解除登录锁定{}", reason(d)),
+        // A re-check that does not match is a possible 替考: an incident.
+        EventKind::FaceCheck if d["why"] == "recheck" && d["verdict"] == "mismatch" => {
+            format!("{}，疑似替考", face_check(d))
+        }
+        EventKind::FaceReview => format!("人脸复核告警已核对{}", reason(d)),
+        EventKind::IdentityRefuse => format!("身份核验不通过{}", reason(d)),
         // The candidate's own hand-in and the timer's are in the counts; a
         // proctor's forced hand-in is an incident.
         EventKind::Submit if e.actor.starts_with("staff:") => d["reason"].as_str().unwrap_or("强制交卷").to_string(),

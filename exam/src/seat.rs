@@ -112,6 +112,9 @@ pub struct SeatRecord {
     /// uploaded (鲁人社字〔2022〕93号 3.8).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub under_sixteen: bool,
+    /// Face checks (人脸识别): consent, the latest capture and its verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<crate::face::FaceState>,
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -155,6 +158,13 @@ pub enum Action {
     /// A proctor approves the candidate's identity.
     Approve {
         /// Optional note.
+        reason: Option<String>,
+    },
+    /// A proctor refuses the identity of whoever logged in at the seat (the
+    /// face or the document does not match): the login is void, the seat
+    /// waits for the real candidate to log in.
+    Refuse {
+        /// Why (required).
         reason: Option<String>,
     },
     /// The seat shows a sign of life (its page polls its status).
@@ -527,6 +537,17 @@ impl SeatRecord {
                 Ok(Change::of(s)
                     .logged(EventKind::Approve, json!({"reason": optional(reason).unwrap_or("身份核验通过")})))
             }
+            Action::Refuse { reason } => {
+                if s.status != Status::AwaitingIdentity {
+                    return Err(self.wrong("核验不通过", now));
+                }
+                let reason = required(reason, "核验不通过")?;
+                let revoked = s.session.take();
+                s.status = Status::NotLoggedIn;
+                let mut change = Change::of(s).logged(EventKind::IdentityRefuse, json!({"reason": reason}));
+                change.revoked = revoked;
+                Ok(change)
+            }
             Action::Open { batch_start } => match s.status {
                 Status::NotLoggedIn | Status::AwaitingIdentity => {
                     Err(Refusal::forbidden(Code::NotApproved, "身份尚未经监考员核验"))
@@ -737,6 +758,7 @@ mod tests {
             planned_extra_ms: 0,
             review: None,
             under_sixteen: false,
+            face: None,
         }
     }
 

@@ -27,6 +27,13 @@ pub struct Settings {
     /// Years a registration of the scope runs when it names no end (鲁人社字〔2022〕93号 一(三)).
     #[serde(default = "default_validity")]
     pub scope_validity_years: u32,
+    /// Days after publication at which enrolment photos and captures are deleted.
+    #[serde(default = "default_face_retention")]
+    pub face_retention_days: u32,
+}
+
+fn default_face_retention() -> u32 {
+    crate::face::DEFAULT_RETENTION_DAYS
 }
 
 fn default_lead() -> u32 {
@@ -53,6 +60,7 @@ impl Default for Settings {
             marker_min_level: default_marker_level(),
             max_part_time_organisations: default_part_time(),
             scope_validity_years: default_validity(),
+            face_retention_days: default_face_retention(),
         }
     }
 }
@@ -65,6 +73,9 @@ pub fn parse_settings(file: &str, text: &str) -> Result<Settings, String> {
     let s: Settings = crate::register_file::parse_toml(file, text)?;
     if !(1..=50).contains(&s.scope_validity_years) {
         return Err(format!("{file}：scope_validity_years 应为 1–50 年，不是 {}", s.scope_validity_years));
+    }
+    if !(1..=3650).contains(&s.face_retention_days) {
+        return Err(format!("{file}：face_retention_days 应为 1–3650 天，不是 {}", s.face_retention_days));
     }
     if s.filing_lead_workdays > 60 {
         return Err(format!("{file}：filing_lead_workdays 应为 0–60 个工作日，不是 {}", s.filing_lead_workdays));

@@ -88,6 +88,8 @@ roles! {
     Auditors = [Auditor, Admin];
     /// Admins only.
     Admins = [Admin];
+    /// Those who see a batch's enrolment photos and captures: its proctors, supervisors and admins.
+    FaceViewers = [Admin, Proctor, ChiefProctor, Supervisor];
 }
 
 /// A staff member whose role is one of `R::ROLES` and who, where the path

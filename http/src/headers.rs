@@ -5,9 +5,11 @@
 use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::response::Response;
 
-/// The Content-Security-Policy of every response.
+/// The Content-Security-Policy of every response. Photos reach the proctor's
+/// card as blobs fetched with the bearer token; the seat's camera preview is a
+/// MediaStream.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const HEADERS: [(HeaderName, &str); 5] = [
     (header::CACHE_CONTROL, "no-store"),

@@ -1,7 +1,7 @@
 //! The router: the only file that names every handler, with the layers
 //! every request passes (trace, security headers, body limit, timeout).
 
-use crate::routes::{admin, audit, bureau, marking, proctor, registers, results, seat, supervision};
+use crate::routes::{admin, audit, bureau, face, marking, proctor, registers, results, seat, supervision};
 use crate::state::{App, AppState};
 use crate::web;
 use axum::extract::DefaultBodyLimit;
@@ -39,10 +39,20 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/admin/batches", get(admin::batches).post(admin::create_batch))
         .route("/api/admin/roster", post(admin::roster_file))
         .route("/api/admin/registers/{name}", get(registers::one).put(registers::replace))
+        .route("/api/admin/batches/{id}/photos", get(face::overview).post(face::upload_zip))
+        .route("/api/admin/batches/{id}/seats/{ticket}/photo", put(face::upload_one))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             UPLOAD_TIMEOUT,
+        ));
+    // A capture from a seat's camera: up to 1 MiB, within the usual timeout.
+    let captures = Router::new()
+        .route("/api/seat/capture", post(face::capture))
+        .layer(DefaultBodyLimit::max(kaoshi_exam::face::MAX_PHOTO_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
         ));
     Router::new()
         .route("/", get(web::index))
@@ -60,12 +70,16 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/seat/submit", post(seat::submit))
         .route("/api/seat/flags/{pos}", put(seat::flag))
         .route("/api/seat/rules", get(seat::rules).post(seat::acknowledge_rules))
+        .route("/api/seat/face", get(face::seat_face).post(face::consent))
         .route("/api/staff/login", post(proctor::login))
         .route("/api/staff/logout", post(proctor::logout))
         .route("/api/proctor/batches", get(proctor::batches))
         .route("/api/proctor/batches/{id}/seats", get(proctor::seats))
         .route("/api/proctor/batches/{id}/stream-ticket", post(proctor::stream_ticket))
         .route("/api/proctor/batches/{id}/seats/{ticket}/history", get(proctor::history))
+        .route("/api/proctor/batches/{id}/seats/{ticket}/photo", get(face::photo))
+        .route("/api/proctor/batches/{id}/seats/{ticket}/capture", get(face::capture_image))
+        .route("/api/proctor/batches/{id}/seats/{ticket}/alert", get(face::alert))
         .route("/api/proctor/batches/{id}/seats/{ticket}/{action}", post(proctor::action))
         .route("/api/proctor/batches/{id}/room-record", post(proctor::room_record))
         .route("/api/marking/batches/{id}/next", get(marking::next))
@@ -89,6 +103,7 @@ pub fn router_for(app: AppState) -> Router {
         .route("/api/admin/registers", get(registers::all))
         .route("/api/admin/registers/personnel/{file}", get(registers::personnel_ledger))
         .route("/api/admin/batches/{id}/plan", get(registers::plan))
+        .route("/api/admin/batches/{id}/face", put(face::settings))
         .route("/api/supervision/batches/{id}/findings", get(supervision::findings).post(supervision::record))
         .route("/api/supervision/batches/{id}/findings/{no}/close", post(supervision::close))
         .route("/api/supervision/ledger", get(supervision::ledger))
@@ -105,6 +120,7 @@ pub fn router_for(app: AppState) -> Router {
         .merge(stream)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .merge(uploads)
+        .merge(captures)
         .layer(axum::middleware::map_response(crate::error::plain_errors))
         .layer(axum::middleware::map_response(crate::headers::secure))
         .layer(TraceLayer::new_for_http())

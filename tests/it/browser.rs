@@ -69,7 +69,7 @@ pub(super) async fn browser_downloading(port: u16, profile: &std::path::Path, di
     browser_with(port, profile, prefs, &[]).await
 }
 
-async fn browser_with(port: u16, profile: &std::path::Path, prefs: Value, extra: &[String]) -> Client {
+pub(super) async fn browser_with(port: u16, profile: &std::path::Path, prefs: Value, extra: &[String]) -> Client {
     let mut args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".into(),

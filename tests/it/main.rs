@@ -8,6 +8,7 @@ mod at_rest;
 mod audit;
 mod browser;
 mod browser_console;
+mod browser_face;
 mod browser_marking;
 mod browser_outage;
 mod browser_proctor;
@@ -18,6 +19,7 @@ mod cli;
 mod corrupt;
 mod crash;
 mod durability;
+mod face_cli;
 mod forgery;
 mod fuzz_corpus;
 mod grade;
@@ -32,6 +34,8 @@ mod roster;
 mod serve;
 #[path = "../support/server.rs"]
 mod support;
+#[path = "../support/faces.rs"]
+mod support_faces;
 mod tls;
 
 use std::path::{Path, PathBuf};

@@ -77,6 +77,10 @@ pub struct Exam {
     pub(super) reopened: Mutex<std::collections::VecDeque<Arc<LoadedBatch>>>,
     /// Responses assigned to markers: (batch, code) → lease.
     pub(super) leases: Mutex<HashMap<(String, String), crate::marking::Lease>>,
+    /// Face matching (人脸识别), when the server was given the models.
+    pub(super) face: Option<Arc<kaoshi_face::Models>>,
+    /// Matching runs on the blocking pool, one call per loaded engine.
+    pub(super) face_permits: tokio::sync::Semaphore,
 }
 
 /// Closed batches kept open in memory after being reopened.
@@ -159,6 +163,8 @@ impl Exam {
             reopened: Mutex::default(),
             hashing: tokio::sync::Semaphore::new(hashing_permits()),
             leases: Mutex::default(),
+            face: None,
+            face_permits: tokio::sync::Semaphore::new(1),
         })
     }
 
@@ -593,6 +599,12 @@ impl Exam {
                 Err(e) => tracing::error!(error = %e, "timer: cannot purge sessions"),
             }
         }
+        if n % 3600 == 1 {
+            // Biometric data past its retention (at start, then hourly).
+            if let Err(e) = self.delete_expired_faces().await {
+                tracing::error!(error = %e, "timer: cannot delete expired photos and captures");
+            }
+        }
         if checkpoint_every > 0 && n % checkpoint_every == 0 {
             // A checkpoint of the chain head a minute, for outsiders to hold.
             if let Err(e) = self.take_checkpoint() {
@@ -628,6 +640,17 @@ impl Exam {
 
     /// Runs [`Exam::tick`] every second, a checkpoint every minute, until the runtime stops.
     pub async fn run_timer(self: Arc<Self>) {
+        let pending = self.pending_face_checks();
+        if !pending.is_empty() {
+            let exam = self.clone();
+            tokio::spawn(async move {
+                for (batch, ticket, n) in pending {
+                    if let Err(e) = exam.face_check(&batch, &ticket, n).await {
+                        tracing::error!(%batch, %ticket, error = %e, "cannot match a capture left from before the restart");
+                    }
+                }
+            });
+        }
         let mut every = tokio::time::interval(Duration::from_secs(1));
         let mut n: u64 = 0;
         loop {

@@ -63,6 +63,16 @@ pub(super) fn uploads(batch: &str) -> Vec<u8> {
     format!("uploads/{batch}").into_bytes()
 }
 
+/// `face/batch/ticket/kind`: a seat's biometric value.
+pub(super) fn face(batch: &str, ticket: &str, kind: &str) -> Vec<u8> {
+    format!("face/{batch}/{ticket}/{kind}").into_bytes()
+}
+
+/// `face/batch/`: every biometric value of a batch.
+pub(super) fn face_batch(batch: &str) -> Vec<u8> {
+    format!("face/{batch}/").into_bytes()
+}
+
 pub(super) fn checkpoint(seq: u64) -> Vec<u8> {
     format!("checkpoint/{seq:020}").into_bytes()
 }

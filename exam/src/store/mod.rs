@@ -6,6 +6,7 @@
 
 mod commit;
 pub mod error;
+pub mod face;
 mod keys;
 pub mod personal;
 

@@ -85,6 +85,34 @@ impl PersonalKey {
         format!("{PREFIX}{}", hex::encode(bytes))
     }
 
+    /// Encrypts a seat's biometric data (a photo, a capture, a descriptor):
+    /// nonce ‖ ciphertext ‖ tag, bound to the seat and to what it is, so an
+    /// enrolment photo cannot be swapped for a capture or moved to another seat.
+    pub fn seal_bytes(&self, batch: &str, ticket: &str, what: &str, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let cipher = Aes256Gcm::new(self.0.as_ref().into());
+        let aad = format!("{batch}\n{ticket}\n{what}").into_bytes();
+        // Encryption only fails beyond GCM's 64 GiB limit.
+        let sealed = cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: &aad }).unwrap_or_default();
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        bytes
+    }
+
+    /// Decrypts what [`PersonalKey::seal_bytes`] sealed.
+    pub fn open_bytes(&self, batch: &str, ticket: &str, what: &str, stored: &[u8]) -> Result<Vec<u8>, PersonalError> {
+        let wrong = || PersonalError(format!("seat {ticket} of batch {batch}: its {what} does not decrypt"));
+        if stored.len() < 12 {
+            return Err(wrong());
+        }
+        let (nonce, sealed) = stored.split_at(12);
+        let aad = format!("{batch}\n{ticket}\n{what}").into_bytes();
+        Aes256Gcm::new(self.0.as_ref().into())
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+            .map_err(|_| wrong())
+    }
+
     /// Decrypts a seat's identity number; plaintext passes through.
     pub fn open(&self, batch: &str, ticket: &str, stored: &str) -> Result<String, PersonalError> {
         let Some(hex_part) = stored.strip_prefix(PREFIX) else { return Ok(stored.to_string()) };
@@ -123,5 +151,17 @@ mod tests {
         let other = Kek::from_bytes([8; 32]);
         let err = PersonalKey::unwrap(&slot, &Unlock::Key(&other)).expect_err("wrong key");
         assert!(err.to_string().contains("encrypted under key"), "{err}");
+    }
+
+    #[test]
+    fn biometric_bytes_are_bound_to_their_seat_and_kind() {
+        let key = PersonalKey::generate();
+        let photo = b"\xff\xd8 a jpeg".to_vec();
+        let sealed = key.seal_bytes("b", "T1", "enrolment", &photo);
+        assert!(!sealed.windows(6).any(|w| w == b"a jpeg"));
+        assert_eq!(key.open_bytes("b", "T1", "enrolment", &sealed).expect("open"), photo);
+        assert!(key.open_bytes("b", "T1", "capture", &sealed).is_err(), "swapped for a capture");
+        assert!(key.open_bytes("b", "T2", "enrolment", &sealed).is_err(), "moved to another seat");
+        assert!(key.open_bytes("b", "T1", "enrolment", &sealed[..5]).is_err(), "truncated");
     }
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod bureau;
+pub mod face;
 pub mod marking;
 pub mod proctor;
 pub mod registers;

@@ -111,6 +111,8 @@ pub struct SeatView {
     cancelled: Option<String>,
     /// 资格审核未通过 / 资格待审: the candidate cannot log in.
     not_eligible: Option<&'static str>,
+    /// Face checks (人脸识别): consent, the latest capture's verdict, an alert.
+    face: Option<kaoshi_exam::face::FaceState>,
 }
 
 impl SeatView {
@@ -139,6 +141,7 @@ impl SeatView {
             login_locked_seconds: (lock.1.max(0) + 999) / 1000,
             cancelled: seat.cancelled.clone(),
             not_eligible: seat.not_eligible(),
+            face: seat.face.clone(),
         }
     }
 }
@@ -289,6 +292,7 @@ fn action_of(name: &str, body: ActionBody) -> Result<Action, Refusal> {
     let reason = body.reason;
     Ok(match name {
         "approve" => Action::Approve { reason },
+        "refuse" => Action::Refuse { reason },
         "pause" => Action::Pause { reason },
         "resume" => Action::Resume { reason },
         "extend" => Action::Extend { minutes: body.minutes, reason, cap_ms: 0 },
@@ -300,9 +304,10 @@ fn action_of(name: &str, body: ActionBody) -> Result<Action, Refusal> {
     })
 }
 
-/// `POST /api/proctor/batches/{id}/seats/{ticket}/{action}`: approve, pause,
-/// resume, extend, credit_offline, move, violation, submit, unlock (clears
-/// the seat's login locks).
+/// `POST /api/proctor/batches/{id}/seats/{ticket}/{action}`: approve, refuse
+/// (identity not confirmed: the login is void), pause, resume, extend,
+/// credit_offline, move, violation, submit, unlock (clears the seat's login
+/// locks), face_review (a face-check alert looked at).
 pub async fn action(
     State(exam): State<AppState>,
     who: Staff<Proctors>,
@@ -311,6 +316,11 @@ pub async fn action(
 ) -> ApiResult<Json<SeatView>> {
     let body: ActionBody = optional_json(&body)?;
     who.in_room(&exam.seat(&id, &ticket)?.room)?;
+    if name == "face_review" {
+        exam.face_review(&id, &ticket, &who.user, body.reason.as_deref()).await?;
+        let (batch, seat) = (exam.batch(&id)?, exam.seat(&id, &ticket)?);
+        return Ok(Json(SeatView::of(&seat, batch.batch.spec.item_count(), exam.now(), exam.login_lock(&ticket))));
+    }
     if name == "unlock" {
         exam.unlock_seat_login(&id, &ticket, &who.user, body.reason.as_deref()).await?;
         let (batch, seat) = (exam.batch(&id)?, exam.seat(&id, &ticket)?);

@@ -48,12 +48,12 @@ async function start() {
 }
 
 // Tabs: click or arrow keys.
-const TABS = ["batches", "banks", "staff", "results", "audit", "organisation", "scope", "rooms", "personnel"];
+const TABS = ["batches", "banks", "staff", "face", "results", "audit", "organisation", "scope", "rooms", "personnel"];
 function show(name) {
   TABS.forEach((t) => { const on = t === name; $("tab-" + t).setAttribute("aria-selected", on); $("tab-" + t).tabIndex = on ? 0 : -1; $("panel-" + t).classList.toggle("hidden", !on); });
   say("");
   if (name) $("msg").scrollIntoView({ block: "nearest" });
-  const load = { batches: loadBatches, banks: loadBanks, staff: loadStaff, results: loadTotals, audit: loadAudit }[name] || (() => loadRegister(name));
+  const load = { batches: loadBatches, banks: loadBanks, staff: loadStaff, face: loadFace, results: loadTotals, audit: loadAudit }[name] || (() => loadRegister(name));
   load().catch((e) => say(e.message, true));
 }
 TABS.forEach((t, i) => {

@@ -104,7 +104,7 @@ function layout() {
     const box = el("div", null, "tiles");
     rooms[room].sort((a, b) => byNumber(a.seat, b.seat)).forEach((s) => {
       const b = el("button", null, "seatcard"); b.type = "button"; b.dataset.ticket = s.ticket;
-      const marks = el("span", null, "marks"); marks.append(el("span", null, "v hidden"), el("span", "补时", "o hidden"), el("span", "新设备", "d hidden"), el("span", "锁定", "l hidden"));
+      const marks = el("span", null, "marks"); marks.append(el("span", null, "v hidden"), el("span", "补时", "o hidden"), el("span", "新设备", "d hidden"), el("span", "锁定", "l hidden"), el("span", "人脸不符", "f hidden"));
       b.append(el("span", null, "a"), el("span", null, "b"), marks, el("span", null, "sr"));
       b.onclick = () => select(s.ticket); box.appendChild(b); tiles[s.ticket] = b;
     });
@@ -119,13 +119,14 @@ function paintTile(s) {
   setText(b.children[0], s.seat + " " + s.name);
   const word = s.not_eligible || { answering: "答题", paused: "暂停" }[s.status] || LABEL[s.status] || s.status;
   setText(b.children[1], word + (timed(s) ? " " + hms(left(s)) : ""));
-  const [v, o, dev, lock] = b.children[2].children;
+  const [v, o, dev, lock, face] = b.children[2].children;
+  face.classList.toggle("hidden", !FaceCard.alert(s));
   dev.classList.toggle("hidden", !(s.new_device && s.status === "awaiting_identity")); lock.classList.toggle("hidden", !s.login_locked_seconds);
   setText(v, s.violations ? "⚠" + s.violations : ""); v.classList.toggle("hidden", !s.violations);
   // What the tile shows, then for screen readers and the mouse what it leaves out.
   const owed = s.status !== "submitted" && s.offline_uncredited_seconds > 0;
   o.classList.toggle("hidden", !owed);
-  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "") + (owed ? "，掉线未补 " + hms(s.offline_uncredited_seconds) : "") + (s.new_device && s.status === "awaiting_identity" ? "，登录设备与上次核验时不同" : "") + (s.login_locked_seconds ? "，登录已锁定" : "");
+  const more = "，" + s.room + "，" + (LABEL[s.status] || s.status) + "，已答 " + s.answered + "/" + s.total + (s.violations ? "，违纪 " + s.violations + " 次" : "") + (owed ? "，掉线未补 " + hms(s.offline_uncredited_seconds) : "") + (s.new_device && s.status === "awaiting_identity" ? "，登录设备与上次核验时不同" : "") + (s.login_locked_seconds ? "，登录已锁定" : "") + (FaceCard.alert(s) ? "，人脸复核不一致，疑似替考" : "");
   setText(b.children[3], more);
   const title = s.room + " " + s.seat + "号 " + s.name + more.slice(s.room.length + 2);
   if (b.title !== title) b.title = title;
@@ -155,7 +156,7 @@ function counts() {
     setText(sec.querySelector("h2 span"), "（" + inRoom.length + " 人：" + Object.keys(LABEL).filter((k) => c[k]).map((k) => LABEL[k] + " " + c[k]).join("，") + "）");
   });
   setText($("summary"), list.length ? (filter ? "只显示“" + LABEL[filter] + "”的考位。" : "") : "本批次没有安排给您的考场或考生（请在上方选择其他批次，或联系管理员）。");
-  const approvable = shownWith("awaiting_identity").filter((s) => !s.new_device), resumable = shownWith("paused");
+  const approvable = shownWith("awaiting_identity").filter((s) => !s.new_device && !FaceCard.doubtful(s)), resumable = shownWith("paused");
   $("bulkApprove").classList.toggle("hidden", readOnly() || approvable.length < 2); setText($("bulkApprove"), "批量核验通过（" + approvable.length + "）");
   $("bulkResume").classList.toggle("hidden", readOnly() || resumable.length < 2); setText($("bulkResume"), "批量恢复（" + resumable.length + "）");
 }
@@ -187,18 +188,23 @@ function detail() {
   setText(c, s.cancelled ? "本次考试成绩已取消（" + s.cancelled + "）" : "");
   const l = box.querySelector(".locks"); l.className = "locks" + (s.login_locked_seconds ? " warn" : "");
   setText(l, s.login_failures ? "登录失败 " + s.login_failures + " 次" + (s.login_locked_seconds ? "，已锁定（剩余 " + hms(s.login_locked_seconds) + "）" : "") : "");
+  FaceCard.paint(s, box);
   actions(s);
   if (historyOf !== s.ticket + "/" + s.violations + "/" + s.status) history();
 }
 // The buttons are rebuilt only when what they offer changes.
 function actions(s) {
-  const key = [s.ticket, s.status, s.login_failures > 0, s.offline_uncredited_seconds > 0 ? Math.ceil(s.offline_uncredited_seconds / 60) : 0].join("/");
+  const key = [s.ticket, s.status, s.login_failures > 0, s.offline_uncredited_seconds > 0 ? Math.ceil(s.offline_uncredited_seconds / 60) : 0, FaceCard.alert(s)].join("/");
   if (key === actionsKey) return;
   actionsKey = key;
   const box = $("actions"); box.innerHTML = "";
   const add = (label, cls, fn) => { const b = el("button", label, cls); b.type = "button"; b.onclick = fn; box.appendChild(b); };
   if (readOnly()) { box.appendChild(el("p", "只读：" + ROLE[sessionStorage.getItem("kaoshi.staff.role")] + "可查看考位和记录，不能操作考位。", "note")); return; }
-  if (s.status === "awaiting_identity") add("核验通过", "primary", () => act(s, "approve", {}));
+  if (s.status === "awaiting_identity") {
+    add("核验通过", "primary", () => act(s, "approve", {}));
+    add("核验不通过", "danger", () => ask(s, "refuse", { title: "身份核验不通过", text: "本次登录作废，考位回到未登录；考生本人到场后重新登录核验。", reason: "不通过原因（如：人脸与登记照片不符，证件不符）", danger: true, ok: "确认不通过" }));
+  }
+  if (FaceCard.alert(s)) add("核对人脸告警", "primary", () => ask(s, "face_review", { title: "人脸复核告警", text: "考试中复核的现场照片与登记照片不一致（疑似替考）。请到考位当面核对考生本人与身份证件，写明核对结果；如确属替考，另行记录违纪。", reason: "核对结果" }));
   if (s.login_failures) add("解除登录锁定", "", () => act(s, "unlock", { reason: "监考员核对身份后解除登录锁定" }));
   if (running(s)) add("暂停", "", () => ask(s, "pause", { title: "暂停考试", text: "暂停后考生不能作答，计时停止。", reason: "暂停原因" }));
   if (s.status === "paused") add("恢复", "primary", () => act(s, "resume", {}));
@@ -213,7 +219,7 @@ function actions(s) {
   }
   if (running(s) || s.status === "paused") add("强制交卷", "danger", () => ask(s, "submit", { title: "强制交卷", text: "强制交卷后考生不能再作答，且不能撤销。", reason: "强制交卷原因", danger: true }));
 }
-const DONE = { approve: "已核验通过", unlock: "已解除登录锁定", pause: "已暂停", resume: "已恢复", credit_offline: "已补时", extend: "已延时", move: "已调座", violation: "已记录违纪", submit: "已强制交卷" };
+const DONE = { refuse: "已记录核验不通过", face_review: "已记录人脸告警核对结果", approve: "已核验通过", unlock: "已解除登录锁定", pause: "已暂停", resume: "已恢复", credit_offline: "已补时", extend: "已延时", move: "已调座", violation: "已记录违纪", submit: "已强制交卷" };
 // The latest message, cleared after a while so that it never reads as news.
 let sayTimer = null;
 function say(text, bad) { const m = $("msg"); m.textContent = text; m.classList.toggle("bad", !!bad); clearTimeout(sayTimer); if (text && !bad) sayTimer = setTimeout(() => { m.textContent = ""; }, 15000); }
@@ -256,18 +262,19 @@ function ask(s, action, o) {
   if (o.move) { const sel = $("actRoom"); sel.innerHTML = ""; [...new Set(Object.values(seats).map((x) => x.room))].sort(byNumber).forEach((r) => { const op = el("option", r); op.value = r; sel.appendChild(op); }); sel.value = s.room; }
   $("fViolation").classList.toggle("hidden", !o.violation); $("actCategory").value = "其他"; $("actOutcome").value = "警告";
   $("fReason").classList.toggle("hidden", !o.reason); $("actReasonLabel").textContent = (o.reason || "原因") + "（必填）"; $("actReason").value = "";
-  $("actOk").textContent = o.danger ? "确认强制交卷" : "确认"; $("actOk").className = o.danger ? "danger" : "primary";
+  $("actOk").textContent = o.ok || (o.danger ? "确认强制交卷" : "确认"); $("actOk").className = o.danger ? "danger" : "primary";
   $("actErr").textContent = "";
   $("actDialog").showModal();
   (o.minutes ? $("actMinutes") : o.move ? $("actSeat") : $("actReason")).focus();
 }
 function bulk(status, action, title, text) {
-  // A login from another device than the one approved before is checked one by one.
-  const all = shownWith(status), list = all.filter((s) => !(action === "approve" && s.new_device)), apart = all.filter((s) => !list.includes(s));
+  // A login from another device than the one approved before, and a face
+  // that does not plainly match, are checked one by one.
+  const all = shownWith(status), list = all.filter((s) => !(action === "approve" && (s.new_device || FaceCard.doubtful(s)))), apart = all.filter((s) => !list.includes(s));
   if (!list.length) return;
   pending = { kind: "bulk", list, action };
   $("actTitle").textContent = title + "（" + list.length + " 名考生）";
-  $("actText").textContent = text + (apart.length ? "（" + apart.map((s) => s.seat + "号 " + s.name).join("、") + " 的登录设备与上次核验时不同，不在此列，请单独核验。）" : "");
+  $("actText").textContent = text + (apart.length ? "（" + apart.map((s) => s.seat + "号 " + s.name).join("、") + " 的登录设备与上次核验时不同或人脸比对不一致、存疑，不在此列，请单独核验。）" : "");
   const ul = $("actList"); ul.innerHTML = ""; list.forEach((s) => ul.appendChild(el("li", s.room + " " + s.seat + "号 " + s.name + "（" + s.ticket + "）"))); ul.classList.remove("hidden");
   ["fMinutes", "fMove", "fReason", "fViolation"].forEach((id) => $(id).classList.add("hidden"));
   $("actOk").textContent = "确认" + title; $("actOk").className = "primary"; $("actErr").textContent = "";

@@ -97,11 +97,11 @@ async function refreshStatus() {
   try { route(await api("GET", "/api/seat/status")); }
   catch (e) {
     if (e.code === "auth.seat_ended") handedIn(remaining === 0 ? "考试时间到，试卷已自动提交。" : e.message + "。");
-    else if (e.status === 401) logout("本机的登录已失效：准考证号可能已在另一台机器上登录。如需继续答题，请重新登录并等待监考员核验身份；已保存的答案不会丢失。");
+    else if (e.status === 401) logout("本机的登录已失效：监考员未通过身份核验，或准考证号已在另一台机器上登录。如需继续答题，请举手示意监考员，重新登录并等待核验；已保存的答案不会丢失。");
     else if (e.status === 0) showSaveState(pendingCount() ? "服务器正在重启，已保存的答案不会丢失；" + pendingCount() + " 题待保存" : "服务器正在重启，已保存的答案不会丢失");
   }
 }
-function stopTimers() { [ticker, statusTimer, waitTimer].forEach(clearInterval); ticker = statusTimer = waitTimer = null; }
+function stopTimers() { [ticker, statusTimer, waitTimer].forEach(clearInterval); ticker = statusTimer = waitTimer = null; Face.stop(); }
 function clearExam() {
   paper = null; pending = {}; acked = {}; flagged = new Set(); pendingFlags = {}; view = "single"; cur = 0; rulesShown = false; keysOn = true;
   $("keysOn").checked = true; $("rulesList").innerHTML = ""; $("rulesCheck").checked = false;
@@ -170,15 +170,16 @@ async function route(st) {
   $("title").textContent = st.title || "kaoshi 理论知识机考";
   $("who").textContent = (st.name || "") + "　准考证号 " + (st.ticket || "") + "　" + (st.room || "") + " " + (st.seat || "") + "号";
   setClock(st.remaining_seconds);
+  if (st.status !== "awaiting_identity") Face.hide();
   if (!statusTimer) statusTimer = setInterval(refreshStatus, 5000);
   switch (st.status) {
-    case "awaiting_identity": waiting("已登录，请等待监考员核验身份……", st); break;
+    case "awaiting_identity": waiting("已登录，请等待监考员核验身份……", st); Face.atLogin(st); break;
     case "ready": case "answering":
       if (st.status === "ready" && st.starts_in_seconds > 0) { waiting("身份已核验。考试将于 " + startText(st.starts_at) + " 开始。", st); break; }
       if (!st.rules_acknowledged) { waiting("请阅读考生须知，确认后开始答题。", st); break; }
       countdown({});
       if (!paper) await loadPaper(); else { show("exam"); pump(); }
-      startTicker(); break;
+      Face.answering(); startTicker(); break;
     case "paused": $("clock").classList.remove("hidden"); $("waitText").textContent = "考试已暂停，计时已停止，已保存的答案不会丢失。请听从监考员安排。"; $("rulesBox").classList.add("hidden"); show("viewWait"); showSaveState(); break;
     case "submitted": handedIn((st.remaining_seconds === 0 ? "考试时间到，试卷已自动提交" : "试卷已提交") + "（" + st.answered + " 题已作答）。"); break;
     default: show("viewLogin");
@@ -428,4 +429,5 @@ document.addEventListener("keydown", (e) => {
   else if (it.type !== "judge" && it.type !== "short" && /^[a-hA-H]$/.test(e.key)) { const c = e.key.toUpperCase(); if (letters.indexOf(c) < it.options.length) choose(it, c, !(answerOf(it.pos) || "").includes(c)); }
 });
 window.addEventListener("beforeunload", (e) => { if (pendingCount()) { e.preventDefault(); e.returnValue = ""; } });
+Face.init();
 if (token) refreshStatus(); else show("viewLogin");

@@ -3,6 +3,9 @@
 //! manual clock — no sockets, no sleeps, nothing that depends on the time of day.
 
 mod clock;
+mod face;
+#[path = "../../../tests/support/faces.rs"]
+mod faces;
 mod flow;
 mod integrity;
 mod marking;
@@ -74,6 +77,22 @@ impl Room {
         source: kaoshi_engine::BankSource,
         extra: &[(&str, Role, Option<&str>)],
     ) -> Room {
+        Room::build(n, duration_seconds, source, extra, None)
+    }
+
+    /// A room whose server matches faces with the models in `models`.
+    pub fn with_face(n: usize, extra: &[(&str, Role, Option<&str>)], models: &std::path::Path) -> Room {
+        let models = Arc::new(kaoshi_face::Models::open(models, 1).expect("face models"));
+        Room::build(n, 3600, sample_bank().expect("sample bank"), extra, Some(models))
+    }
+
+    fn build(
+        n: usize,
+        duration_seconds: i64,
+        source: kaoshi_engine::BankSource,
+        extra: &[(&str, Role, Option<&str>)],
+        face: Option<Arc<kaoshi_face::Models>>,
+    ) -> Room {
         let tmp = tempfile::tempdir().expect("tmp");
         let store = Store::open(tmp.path()).expect("store");
         let log = EventLog::open(store.clone()).expect("log");
@@ -121,7 +140,10 @@ impl Room {
         }
         drop(log);
         let clock = Arc::new(ManualClock::new(T0 - 600_000));
-        let exam = Exam::load(store, clock.clone(), Some(&Unlock::Key(&key))).expect("load");
+        let mut exam = Exam::load(store, clock.clone(), Some(&Unlock::Key(&key))).expect("load");
+        if let Some(models) = face {
+            exam = exam.with_face(models);
+        }
         let exam = Arc::new(exam.with_key(kaoshi_exam::org_key::OrgKey::Key(key)));
         let state = kaoshi_http::App::new(exam.clone());
         let app =
@@ -196,8 +218,13 @@ impl Room {
 
     /// A request with a raw body (an uploaded file).
     pub async fn upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        self.send_bytes("POST", path, token, bytes).await
+    }
+
+    /// A request of `method` with a raw body.
+    pub async fn send_bytes(&self, method: &str, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
         let req = Request::builder()
-            .method("POST")
+            .method(method)
             .uri(path)
             .header("content-type", "application/octet-stream")
             .header("authorization", format!("Bearer {token}"))

@@ -8,14 +8,19 @@
 //! 127.1.0.2, …), as rooms behind their own NAT would. During autosave it
 //! can also attack: `--slowloris N` half-open connections from 127.0.0.2,
 //! `--login-storm N` tasks logging staff in without pause, `--streams N`
-//! proctor event streams; the server's CPU time over the phase is reported.
+//! proctor event streams, `--face-storm N` candidates logging in at the same
+//! second with a camera capture each; the server's CPU time over the phase
+//! is reported.
+
+mod client;
+mod face;
+
+use client::{call, client_from, HttpClient};
 
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::Bytes;
 use clap::Parser;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use kaoshi_engine::seal::{self, Kek, Lock};
 use kaoshi_exam::admin::add_staff;
 use kaoshi_exam::admin::{create_batch, NewBatch};
@@ -26,7 +31,7 @@ use kaoshi_exam::events::Actor;
 use kaoshi_exam::log::EventLog;
 use kaoshi_exam::staff::{new_staff, Role};
 use kaoshi_exam::store::Store;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
@@ -64,21 +69,20 @@ struct Args {
     /// A second batch of this many candidates created through the API 5 s into autosave.
     #[arg(long, default_value_t = 0)]
     create_batch: usize,
-}
-
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
-
-/// A client whose connections come from `local`.
-fn client_from(local: std::net::IpAddr) -> HttpClient {
-    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    connector.set_local_address(Some(local));
-    connector.set_nodelay(true);
-    // The server closes a connection idle for 10 s; the pool lets go first,
-    // as a browser that sees the close would.
-    Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(usize::MAX)
-        .pool_idle_timeout(Duration::from_secs(5))
-        .build(connector)
+    /// Candidates (beyond --seats) who log in at the same second 5 s into
+    /// autosave, consent and send a capture each (needs --face-models,
+    /// --face-photo, --face-capture).
+    #[arg(long, default_value_t = 0)]
+    face_storm: usize,
+    /// dlib's face models, given to the server.
+    #[arg(long)]
+    face_models: Option<PathBuf>,
+    /// The storm candidates' enrolment photo.
+    #[arg(long)]
+    face_photo: Option<PathBuf>,
+    /// What their cameras send (a 640×480 JPEG).
+    #[arg(long)]
+    face_capture: Option<PathBuf>,
 }
 
 /// The address room `room` connects from.
@@ -128,26 +132,6 @@ impl Phase {
             ms(pct(1.0)),
         );
     }
-}
-
-async fn call(
-    client: &HttpClient,
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Result<(u16, Value, Duration)> {
-    let mut req = hyper::Request::builder().method(method).uri(url).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let body = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
-    let started = Instant::now();
-    let resp = client.request(req.body(Full::new(body))?).await?;
-    let status = resp.status().as_u16();
-    let bytes = resp.into_body().collect().await?.to_bytes();
-    let elapsed = started.elapsed();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), elapsed))
 }
 
 /// Runs the load tool; prints `error: …` and fails on error.
@@ -235,7 +219,10 @@ async fn run(args: Args) -> Result<()> {
         bail!("{} already holds a store: give an empty --keep directory", data.display());
     }
     let prepared = Instant::now();
-    let key = prepare(&data, args.seats, args.duration as i64 + 3600)?;
+    if args.face_storm > 0 && (args.face_models.is_none() || args.face_photo.is_none() || args.face_capture.is_none()) {
+        bail!("--face-storm needs --face-models, --face-photo and --face-capture");
+    }
+    let key = prepare(&data, args.seats + args.face_storm, args.duration as i64 + 3600)?;
     println!(
         "prepared {} seats (batch `load`, {} rooms) in {:.1} s",
         args.seats,
@@ -247,14 +234,13 @@ async fn run(args: Args) -> Result<()> {
         Some(p) => p.clone(),
         None => std::env::current_exe()?.with_file_name("kaoshi"),
     };
-    let mut child = Command::new(&server_bin)
-        .args(["serve", "--data"])
-        .arg(&data)
-        .args(["--addr", "127.0.0.1:0", "--key-file"])
-        .arg(&key)
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot start {}", server_bin.display()))?;
+    let mut server = Command::new(&server_bin);
+    server.args(["serve", "--data"]).arg(&data).args(["--addr", "127.0.0.1:0", "--key-file"]).arg(&key);
+    if let Some(models) = &args.face_models {
+        server.arg("--face-models").arg(models);
+    }
+    let mut child =
+        server.stdout(Stdio::piped()).spawn().with_context(|| format!("cannot start {}", server_bin.display()))?;
     let stdout = child.stdout.take().ok_or_else(|| anyhow!("no server stdout"))?;
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().ok_or_else(|| anyhow!("the server printed nothing"))??;
@@ -369,7 +355,24 @@ async fn drive(args: &Args, base: &str, server_pid: u32) -> Result<()> {
     let deadline = started + Duration::from_secs(args.duration);
     let interval = Duration::from_secs_f64(args.interval);
     let n = seats.len().max(1);
-    let attacks = Attacks::start(args, &base, &client).await?;
+    let mut attacks = Attacks::start(args, &base, &client).await?;
+    if args.face_storm > 0 {
+        let read = |p: &Option<PathBuf>| std::fs::read(p.as_ref().expect("checked")).with_context(|| format!("{p:?}"));
+        let (photo, capture) = (read(&args.face_photo)?, read(&args.face_capture)?);
+        let took = face::enrol(&client, &base, args.seats, args.face_storm, &photo).await?;
+        println!("enrolment photos: {} uploaded and checked in {:.1} s", args.face_storm, took.as_secs_f64());
+        let storm = face::storm(face::Storm {
+            rooms: rooms.clone(),
+            client: client.clone(),
+            base: base.to_string(),
+            staff: staff.to_string(),
+            seats: args.seats,
+            n: args.face_storm,
+            capture,
+            delay: Duration::from_secs(5),
+        });
+        attacks.face = Some(tokio::spawn(storm));
+    }
     let cpu_before = cpu_time(server_pid);
     let tasks: Vec<_> = seats
         .iter()
@@ -445,6 +448,7 @@ async fn drive(args: &Args, base: &str, server_pid: u32) -> Result<()> {
 struct Attacks {
     stop: Arc<std::sync::atomic::AtomicBool>,
     tasks: Vec<tokio::task::JoinHandle<(&'static str, usize, usize)>>,
+    face: Option<tokio::task::JoinHandle<(usize, usize, String)>>,
 }
 
 impl Attacks {
@@ -569,10 +573,21 @@ impl Attacks {
                 }));
             }
         }
-        Ok(Attacks { stop, tasks })
+        Ok(Attacks { stop, tasks, face: None })
     }
 
     async fn stop(self) {
+        if let Some(face) = self.face {
+            match face.await {
+                Ok((verdicts, ms, counts)) => {
+                    println!(
+                        "face storm: {verdicts} verdicts, the last {:.1} s after the storm began ({counts})",
+                        ms as f64 / 1000.0
+                    )
+                }
+                Err(e) => println!("face storm failed: {e}"),
+            }
+        }
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let mut totals: std::collections::BTreeMap<&str, (usize, usize)> = std::collections::BTreeMap::new();
         for t in self.tasks {
