@@ -18,7 +18,9 @@ use std::path::PathBuf;
 #[derive(Debug, Subcommand)]
 pub enum BatchCommand {
     /// Create a batch: store the bank sealed, assemble a paper per candidate.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
+    /// Enrolment photos for face checks, from a directory or a zip, to a running server.
+    Photos(crate::photos::PhotosArgs),
 }
 
 /// `kaoshi batch create`.
@@ -81,7 +83,8 @@ impl CreateArgs {
 /// Runs `kaoshi batch …`.
 pub fn run(cmd: BatchCommand) -> Result<()> {
     match cmd {
-        BatchCommand::Create(a) => create(a),
+        BatchCommand::Create(a) => create(*a),
+        BatchCommand::Photos(a) => crate::photos::run(a),
     }
 }
 

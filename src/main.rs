@@ -17,6 +17,7 @@ mod jsonl;
 mod keys;
 mod log;
 mod papers;
+mod photos;
 mod progress;
 mod remote;
 mod serve;

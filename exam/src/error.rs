@@ -124,10 +124,12 @@ codes! {
     FindingClosed = "supervision.closed": "the supervision record is already closed (对账销号)",
     FacePhoto = "face.photo": "a photo or capture is not usable: not a JPEG or PNG, no face or several, the face too small or blurred (named), or over 1 MiB",
     FaceSettings = "face.settings": "face-check settings out of range: recheck minutes 0–240 (0: none), thresholds in (0, 2] with match ≤ mismatch",
+    FaceTooSoon = "face.too_soon": "a capture within 10 s of the seat's last one: the page waits and sends it again",
+    FaceNoKey = "face.no_key": "the server was started without the organisation's key: photos cannot be stored encrypted",
     FaceNotFound = "face.not_found": "the seat has no such photo or capture (none taken, or deleted after publication)",
     RequestInvalid = "request.invalid": "the request body is not the JSON the endpoint takes",
-    RequestTooLarge = "request.too_large": "the request body is over 128 KiB",
-    RequestTimeout = "request.timeout": "the request took over 30 s",
+    RequestTooLarge = "request.too_large": "the request body is over the endpoint's limit: 128 KiB, a capture 1 MiB, an upload (bank, roster, photo zip) 256 MiB",
+    RequestTimeout = "request.timeout": "the request took over 30 s (an upload: 10 min)",
     RequestNotFound = "request.not_found": "no such page or endpoint",
 }
 

@@ -108,6 +108,46 @@ pub struct FaceState {
     pub alert: bool,
 }
 
+/// What the card says after a new login until its capture is matched.
+pub const AWAITING_CAPTURE: &str = "等待本次登录的现场照片";
+
+/// Least time between two captures of a seat, ms: a page cannot flood the matcher.
+pub const MIN_CAPTURE_GAP_MS: i64 = 10_000;
+
+impl FaceState {
+    /// A new login: an earlier verdict says nothing about who sits now.
+    /// Consent stays (the page reminds the candidate), so does an open alert.
+    pub fn new_login(&mut self) {
+        self.pending = false;
+        self.distance = None;
+        self.verdict = None;
+        self.problem = Some(AWAITING_CAPTURE.into());
+    }
+
+    /// A refused login: the next person at the seat is asked for consent afresh.
+    pub fn refused(&mut self) {
+        self.new_login();
+        self.consent = None;
+        self.declined = None;
+    }
+
+    /// What the candidate's page may know: never a distance, verdict or alert.
+    pub fn for_seat(&self) -> SeatFace {
+        SeatFace { consent: self.consent, declined: self.declined.clone(), captures: self.captures }
+    }
+}
+
+/// A seat's face state as its own page sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeatFace {
+    /// The candidate's answer to the consent request.
+    pub consent: Option<bool>,
+    /// `declined` or `no_camera`.
+    pub declined: Option<String>,
+    /// Captures taken so far.
+    pub captures: u32,
+}
+
 /// A verdict as the proctor reads it.
 pub fn verdict_zh(verdict: &str) -> &'static str {
     match verdict {
@@ -128,7 +168,7 @@ pub fn problem_zh(e: &kaoshi_face::FaceError) -> String {
         E::Several(n) => format!("检测到 {n} 张人脸，应只有本人一张"),
         E::TooSmall { px, min } => format!("人脸太小（{px} 像素，至少 {min} 像素）：请用更近、更清晰的正面照"),
         E::Blurred { score, min } => format!("照片模糊（清晰度 {score:.0}，至少 {min:.0}）：请换一张清晰的正面照"),
-        E::Dlib(m) => format!("比对失败：{m}"),
+        E::Dlib(_) => "比对失败（人脸识别模型出错，详见服务器日志）".into(),
     }
 }
 

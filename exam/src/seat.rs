@@ -514,6 +514,9 @@ impl SeatRecord {
                 s.stop_clock(now);
                 s.status = Status::AwaitingIdentity;
                 s.device = device.clone();
+                if let Some(face) = s.face.as_mut() {
+                    face.new_login();
+                }
                 let detail = match device {
                     Some(d) => json!({"room": s.room, "seat": s.seat, "address": d.address, "agent": d.agent,
                                       "new_device": s.new_device()}),
@@ -544,6 +547,9 @@ impl SeatRecord {
                 let reason = required(reason, "核验不通过")?;
                 let revoked = s.session.take();
                 s.status = Status::NotLoggedIn;
+                if let Some(face) = s.face.as_mut() {
+                    face.refused();
+                }
                 let mut change = Change::of(s).logged(EventKind::IdentityRefuse, json!({"reason": reason}));
                 change.revoked = revoked;
                 Ok(change)

@@ -90,22 +90,30 @@ int kf_faces(void *engine, const uint8_t *rgb, long width, long height, int max,
         }
         // A face in a seat's capture or an ID photo is well above the
         // detector's 80 px window: look at the image as it is first, and
-        // upsample once (as face_recognition always does) only if that finds
-        // nothing. The common case costs a quarter of the pixels.
-        std::vector<rectangle> found = e->detector(img, 0);
-        if (found.empty()) found = e->detector(img, 1);
+        // only if that finds nothing at twice the size (pyramid_up, as
+        // face_recognition's upsample=1 does), halving the boxes after.
+        std::vector<rectangle> found = e->detector(img);
+        matrix<rgb_pixel> up;
+        const matrix<rgb_pixel> *src = &img;
+        long scale = 1;
+        if (found.empty()) {
+            pyramid_up(img, up, pyramid_down<2>());
+            found = e->detector(up);
+            src = &up;
+            scale = 2;
+        }
         const int n = static_cast<int>(found.size());
         const int described = n < max ? n : max;
         std::vector<matrix<rgb_pixel>> chips;
         for (int i = 0; i < described; ++i) {
-            full_object_detection shape = e->landmarks(img, found[i]);
+            full_object_detection shape = e->landmarks(*src, found[i]);
             matrix<rgb_pixel> chip;
-            extract_image_chip(img, get_face_chip_details(shape, 150, 0.25), chip);
+            extract_image_chip(*src, get_face_chip_details(shape, 150, 0.25), chip);
             chips.push_back(std::move(chip));
-            rects[4 * i] = found[i].left();
-            rects[4 * i + 1] = found[i].top();
-            rects[4 * i + 2] = found[i].right();
-            rects[4 * i + 3] = found[i].bottom();
+            rects[4 * i] = static_cast<int32_t>(found[i].left() / scale);
+            rects[4 * i + 1] = static_cast<int32_t>(found[i].top() / scale);
+            rects[4 * i + 2] = static_cast<int32_t>(found[i].right() / scale);
+            rects[4 * i + 3] = static_cast<int32_t>(found[i].bottom() / scale);
         }
         if (!chips.empty()) {
             std::vector<matrix<float, 0, 1>> out = e->net(chips);

@@ -104,8 +104,12 @@ pub async fn plain_errors(response: Response) -> Response {
     let (code, message) = match response.status() {
         _ if json => return response,
         StatusCode::NOT_FOUND => (Code::RequestNotFound, "没有这个页面或接口"),
-        StatusCode::REQUEST_TIMEOUT => (Code::RequestTimeout, "请求超过 30 秒未完成"),
-        StatusCode::PAYLOAD_TOO_LARGE => (Code::RequestTooLarge, "请求内容超过 128 KiB"),
+        StatusCode::REQUEST_TIMEOUT => {
+            (Code::RequestTimeout, "请求超时未完成（一般请求 30 秒，上传题库、名单或照片压缩包 10 分钟）")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (Code::RequestTooLarge, "请求内容过大（一般请求 128 KiB，现场照片 1 MiB，上传文件 256 MiB）")
+        }
         StatusCode::BAD_REQUEST
         | StatusCode::METHOD_NOT_ALLOWED
         | StatusCode::UNSUPPORTED_MEDIA_TYPE

@@ -62,3 +62,30 @@ fn face_compare_names_the_photo_without_exactly_one_face() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("shape_predictor_5_face_landmarks.dat"));
 }
+
+#[test]
+fn batch_photos_uploads_a_directory_and_names_each_file() {
+    let Some(models) = faces::models("batch_photos_uploads_a_directory_and_names_each_file") else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let server = crate::serve::Server::start(&data, &["--demo", "--face-models", models.to_str().expect("utf8")]);
+    let demo = crate::serve::demo(&data);
+    let photos = tmp.path().join("照片");
+    std::fs::create_dir(&photos).expect("dir");
+    std::fs::write(photos.join(format!("{}.jpg", demo.candidates[0].0)), faces::photo("obama.jpg")).expect("write");
+    std::fs::write(photos.join(format!("{}.png", demo.candidates[1].1)), faces::no_face()).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_kaoshi"))
+        .args(["batch", "photos", "--server", &server.base, "--batch", "demo"])
+        .arg(&photos)
+        .env("KAOSHI_USER", "admin")
+        .env("KAOSHI_PASSWORD", &demo.admin)
+        .env("KAOSHI_TOKEN_FILE", tmp.path().join("tokens.json"))
+        .output()
+        .expect("run kaoshi");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "one photo has no face: {text}");
+    assert!(text.contains(&format!("{}.jpg ({}): 已登记", demo.candidates[0].0, demo.candidates[0].0)), "{text}");
+    assert!(text.contains("未检测到人脸"), "{text}");
+    assert!(text.contains("已登记 1 张；仍缺照片 29 人"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: 1 个文件未登记"));
+}

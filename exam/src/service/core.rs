@@ -644,8 +644,8 @@ impl Exam {
         if !pending.is_empty() {
             let exam = self.clone();
             tokio::spawn(async move {
-                for (batch, ticket, n) in pending {
-                    if let Err(e) = exam.face_check(&batch, &ticket, n).await {
+                for (batch, ticket, n, why) in pending {
+                    if let Err(e) = exam.finish_face_check(&batch, &ticket, n, &why).await {
                         tracing::error!(%batch, %ticket, error = %e, "cannot match a capture left from before the restart");
                     }
                 }

@@ -89,6 +89,7 @@ impl Exam {
     pub async fn enrol_photo(&self, id: &str, ticket: &str, bytes: Vec<u8>, user: &str, file: &str) -> Result<()> {
         let batch = self.batch(id)?;
         let seat = self.seat(id, ticket)?;
+        self.face_storable()?;
         if bytes.len() as u64 > MAX_ENROLMENT_BYTES {
             return Err(photo_refused(format!("{file}：照片大于 10 MB")));
         }
@@ -110,6 +111,12 @@ impl Exam {
             Some(d) => self.store.put_face(id, ticket, FaceKind::EnrolmentDescriptor, d)?,
             None => self.store.remove_face(id, ticket, FaceKind::EnrolmentDescriptor)?,
         }
+        // A file named by identity number would put that number on the log for good.
+        let file = if file.contains(&seat.id_number) && !seat.id_number.is_empty() {
+            file.replace(&seat.id_number, "（身份证件号码）")
+        } else {
+            file.to_string()
+        };
         let detail = json!({"photo_hash": hash, "bytes": bytes.len(), "file": file, "checked": descriptor.is_some()});
         self.event(&Actor::Staff(user.to_string()), EventKind::FaceEnrol, Some(&batch.batch.id), Some(ticket), detail)?;
         drop(guard);
@@ -120,6 +127,7 @@ impl Exam {
     /// (`T001.jpg`, `340104199001015563.png`); every file gets an outcome.
     pub async fn enrol_photos(&self, id: &str, zip: &[u8], user: &str) -> Result<PhotoReport> {
         self.batch(id)?;
+        self.face_storable()?;
         let seats = self.store.seats(id)?;
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
             .map_err(|e| photo_refused(format!("上传的文件不是 zip 压缩包：{e}")))?;
@@ -156,6 +164,10 @@ impl Exam {
                 continue;
             }
             let key = stem.trim().to_uppercase();
+            if key.is_empty() {
+                photos.push(failed(path, None, "文件名应为 准考证号或身份证号.jpg/.png".into()));
+                continue;
+            }
             let Some(seat) = seats.iter().find(|s| s.ticket.to_uppercase() == key || s.id_number.to_uppercase() == key)
             else {
                 photos.push(failed(path, None, format!("本批次没有准考证号或身份证号为“{stem}”的考生")));
@@ -235,7 +247,10 @@ impl Exam {
     /// `face_retention_days` ago (organisation.toml, default 90); each
     /// deletion is logged with what went. Returns the batches cleared.
     pub async fn delete_expired_faces(&self) -> Result<Vec<String>> {
-        let settings = crate::settings::load_settings(self.store.dir()).unwrap_or_default();
+        let settings = crate::settings::load_settings(self.store.dir()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "organisation.toml does not parse: photos are kept the default 90 days");
+            crate::settings::Settings::default()
+        });
         let keep_ms = settings.face_retention_days as i64 * 86_400_000;
         let mut cleared = Vec::new();
         for batch in self.store.batches()? {

@@ -5,9 +5,9 @@
 
 use super::core::Exam;
 use crate::batch::LoadedBatch;
-use crate::error::{Code, Refusal, Result};
+use crate::error::{Code, Kind, Refusal, Result};
 use crate::events::{Actor, EventKind};
-use crate::face::{problem_zh, FaceState, CONSENT_VERSION, MAX_PHOTO_BYTES};
+use crate::face::{problem_zh, FaceState, CONSENT_VERSION, MAX_PHOTO_BYTES, MIN_CAPTURE_GAP_MS};
 use crate::seat::{SeatRecord, Status};
 use crate::store::face::FaceKind;
 use serde_json::json;
@@ -62,29 +62,38 @@ impl Exam {
         Ok(seat)
     }
 
-    /// A capture from the seat's camera, stored sealed; returns its number,
-    /// which [`Exam::face_check`] then matches. `why`: `login` or `recheck`.
-    pub async fn face_capture(&self, batch: &LoadedBatch, ticket: &str, bytes: &[u8], why: &str) -> Result<u32> {
-        if !matches!(why, "login" | "recheck") {
-            return Err(
-                Refusal::invalid(Code::RequestInvalid, format!("why 应为 login 或 recheck，不是“{why}”")).into()
-            );
-        }
+    /// A capture from the seat's camera, stored sealed; returns its number
+    /// and why it was taken, which [`Exam::face_check`] then matches. Why is
+    /// the server's to say, from the seat's status: before the paper opens a
+    /// capture checks the login, after it a re-check (which can raise an alert).
+    pub async fn face_capture(&self, batch: &LoadedBatch, ticket: &str, bytes: &[u8]) -> Result<(u32, &'static str)> {
         if bytes.is_empty() || bytes.len() > MAX_PHOTO_BYTES {
             return Err(Refusal::invalid(Code::FacePhoto, "现场照片应为 1 MB 以内的 JPEG 或 PNG 图片").into());
         }
+        self.face_storable()?;
         let id = &batch.batch.id;
         let guard = self.lock_seat(id, ticket).await;
         let mut seat = self.seat(id, ticket)?;
-        if matches!(seat.status, Status::NotLoggedIn | Status::Submitted) {
-            return Err(Refusal::conflict(Code::WrongStatus, "未登录或已交卷的考位不拍照").into());
-        }
+        let why = match seat.status {
+            Status::AwaitingIdentity | Status::Ready => "login",
+            Status::Answering | Status::Paused => "recheck",
+            Status::NotLoggedIn | Status::Submitted => {
+                return Err(Refusal::conflict(Code::WrongStatus, "未登录或已交卷的考位不拍照").into())
+            }
+        };
+        let now = self.now();
         let face = seat.face.get_or_insert_with(FaceState::default);
         if face.consent != Some(true) {
             return Err(Refusal::conflict(Code::WrongStatus, "考生未同意使用摄像头，不能拍照").into());
         }
+        if face.captures > 0 && now - face.at < MIN_CAPTURE_GAP_MS {
+            let wait = (MIN_CAPTURE_GAP_MS - (now - face.at) + 999) / 1000;
+            return Err(
+                Refusal::new(Kind::TooMany, Code::FaceTooSoon, format!("拍照过于频繁，请 {wait} 秒后再拍")).into()
+            );
+        }
         face.captures += 1;
-        face.at = self.now();
+        face.at = now;
         face.why = why.to_string();
         face.pending = true;
         face.declined = None;
@@ -96,35 +105,46 @@ impl Exam {
         self.store.put_seat(id, &seat)?;
         drop(guard);
         self.commit().await?;
-        Ok(n)
+        Ok((n, why))
     }
 
-    /// Matches capture number `n` of a seat against its enrolment photo and
-    /// records the verdict: distance, verdict, thresholds, model hashes and
-    /// the capture's hash go on the log, the capture does not. A re-check
-    /// that does not match raises the seat's alert.
-    pub async fn face_check(&self, id: &str, ticket: &str, n: u32) -> Result<()> {
+    /// Refuses biometric data the store cannot seal (no organisation key).
+    pub(super) fn face_storable(&self) -> Result<()> {
+        if self.store.personal_ready() {
+            return Ok(());
+        }
+        Err(Refusal::conflict(
+            Code::FaceNoKey,
+            "服务器启动时未提供机构密钥，照片无法加密保存：请用 --key-file 或 --passphrase-env 重新启动服务器",
+        )
+        .into())
+    }
+
+    /// Matches capture number `n` of a seat (its bytes, taken for `why`)
+    /// against the enrolment photo and records the verdict: distance,
+    /// verdict, thresholds, model hashes and the capture's hash go on the
+    /// log, the capture does not. A re-check that does not match raises the
+    /// seat's alert, even when a later capture has come in since.
+    pub async fn face_check(&self, id: &str, ticket: &str, n: u32, capture: Vec<u8>, why: &str) -> Result<()> {
         let batch = self.batch(id)?;
         let settings = batch.batch.face;
-        let Some(capture) = self.store.face(id, ticket, FaceKind::Capture)? else { return Ok(()) };
         let capture_hash = blake3::hash(&capture).to_hex().to_string();
         let outcome = self.match_capture(id, ticket, capture.clone(), settings.thresholds()).await?;
         let guard = self.lock_seat(id, ticket).await;
         let mut seat = self.seat(id, ticket)?;
         let face = seat.face.get_or_insert_with(FaceState::default);
-        let why = face.why.clone();
-        let current = face.captures == n;
-        if current {
+        let mismatch = why == "recheck" && outcome.verdict == Some("mismatch");
+        if face.captures == n {
             face.pending = false;
             face.distance = outcome.distance;
             face.verdict = outcome.verdict.map(str::to_string);
             face.problem = outcome.problem.clone();
-            if why == "recheck" && outcome.verdict == Some("mismatch") {
-                face.alert = true;
-                self.store.put_face(id, ticket, FaceKind::Alert, &capture)?;
-            }
-            self.store.put_seat(id, &seat)?;
         }
+        if mismatch {
+            face.alert = true;
+            self.store.put_face(id, ticket, FaceKind::Alert, &capture)?;
+        }
+        self.store.put_seat(id, &seat)?;
         let models =
             self.face.as_ref().map(|m| json!({"landmarks": m.hashes().landmarks, "network": m.hashes().network}));
         let detail = json!({
@@ -196,7 +216,9 @@ impl Exam {
         })?;
         let guard = self.lock_seat(id, ticket).await;
         let mut seat = self.seat(id, ticket)?;
-        let face = seat.face.get_or_insert_with(FaceState::default);
+        let Some(face) = seat.face.as_mut().filter(|f| f.alert) else {
+            return Err(Refusal::conflict(Code::WrongStatus, "该考位没有待核对的人脸告警").into());
+        };
         face.alert = false;
         self.store.put_seat(id, &seat)?;
         let detail = json!({"reason": reason});
@@ -207,17 +229,23 @@ impl Exam {
     }
 
     /// Seats whose capture was taken but never matched (the server stopped
-    /// in between): (batch, ticket, capture number).
-    pub fn pending_face_checks(&self) -> Vec<(String, String, u32)> {
+    /// in between): (batch, ticket, capture number, why).
+    pub fn pending_face_checks(&self) -> Vec<(String, String, u32, String)> {
         let mut out = Vec::new();
         for batch in self.batches() {
             let Ok(seats) = self.store.seats(&batch.batch.id) else { continue };
             for s in seats {
                 if let Some(f) = s.face.as_ref().filter(|f| f.pending) {
-                    out.push((batch.batch.id.clone(), s.ticket.clone(), f.captures));
+                    out.push((batch.batch.id.clone(), s.ticket.clone(), f.captures, f.why.clone()));
                 }
             }
         }
         out
+    }
+
+    /// Matches a capture left unmatched by a restart (the latest stored).
+    pub async fn finish_face_check(&self, id: &str, ticket: &str, n: u32, why: &str) -> Result<()> {
+        let Some(capture) = self.store.face(id, ticket, FaceKind::Capture)? else { return Ok(()) };
+        self.face_check(id, ticket, n, capture, why).await
     }
 }

@@ -191,7 +191,12 @@ impl Exam {
                 let mut seat = old.clone();
                 seat.under_sixteen = !crate::filing::under_sixteen(std::slice::from_ref(&line), b.start).is_empty();
                 let review = |s: &SeatRecord| s.review.as_ref().map(|r| r.outcome.name_zh());
-                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": seat.id_number != line.id_number, "review": review(&seat)});
+                let id_changed = seat.id_number != line.id_number;
+                if id_changed {
+                    // Another identity number is another person: the old photo is not theirs.
+                    self.store.remove_seat_faces(id, &seat.ticket)?;
+                }
+                let before = json!({"name": seat.name, "organisation": seat.organisation, "room": seat.room, "seat": seat.seat, "id_type": seat.id_type, "id_changed": id_changed, "review": review(&seat)});
                 seat.review = Some(line.review.clone());
                 (seat.name, seat.organisation, seat.room, seat.seat) =
                     (line.name, line.organisation, line.room, line.seat);
@@ -210,6 +215,8 @@ impl Exam {
                     return Err(locked(format!("考生 {}（{}）已登录，不能撤销", old.name, old.ticket)));
                 }
                 self.store.remove_seat(id, &ticket)?;
+                // The photo was the withdrawn candidate's: a ticket used again is someone else.
+                self.store.remove_seat_faces(id, &ticket)?;
                 (
                     json!({"action": "withdraw", "name": old.name, "room": old.room, "seat": old.seat}),
                     ticket,

@@ -42,6 +42,19 @@ impl Store {
         })
     }
 
+    /// Whether biometric data can be stored (the personal-data key is open).
+    pub fn personal_ready(&self) -> bool {
+        self.personal.get().is_some()
+    }
+
+    /// Removes every biometric value of one seat (a withdrawal, a changed identity).
+    pub fn remove_seat_faces(&self, batch: &str, ticket: &str) -> Result<()> {
+        for kind in [FaceKind::Enrolment, FaceKind::EnrolmentDescriptor, FaceKind::Capture, FaceKind::Alert] {
+            self.remove_face(batch, ticket, kind)?;
+        }
+        Ok(())
+    }
+
     /// Stores a biometric value, sealed.
     pub fn put_face(&self, batch: &str, ticket: &str, kind: FaceKind, plain: &[u8]) -> Result<()> {
         let sealed = self.personal_key()?.seal_bytes(batch, ticket, kind.as_str(), plain);

@@ -7,11 +7,11 @@ use crate::auth::{Admins, Candidate, FaceViewers, Staff};
 use crate::error::{ApiResult, Body};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kaoshi_exam::face::{FaceSettings, FaceState, CONSENT_VERSION, DEFAULT_RETENTION_DAYS};
+use kaoshi_exam::face::{FaceSettings, FaceState, SeatFace, CONSENT_VERSION, DEFAULT_RETENTION_DAYS};
 use kaoshi_exam::service::{Enrolled, PhotoReport};
 use kaoshi_exam::store::face::FaceKind;
 use serde::{Deserialize, Serialize};
@@ -115,7 +115,7 @@ fn image(
 
 /// What the seat page needs to ask for the camera.
 #[derive(Serialize)]
-pub struct SeatFace {
+pub struct SeatFaceBody {
     /// Automatic matching is on (otherwise the proctor compares by eye).
     matching: bool,
     /// Mean minutes between re-captures while answering (0: none).
@@ -124,21 +124,29 @@ pub struct SeatFace {
     retention_days: u32,
     /// The consent text's version (logged with the answer).
     consent_version: &'static str,
-    state: Option<FaceState>,
+    /// Consent, why there is no capture, how many were taken — never a verdict.
+    state: Option<SeatFace>,
+    /// Photos can be stored (the server has the organisation's key).
+    storable: bool,
 }
 
 /// `GET /api/seat/face`.
-pub async fn seat_face(State(exam): State<AppState>, me: Candidate) -> ApiResult<Json<SeatFace>> {
+pub async fn seat_face(State(exam): State<AppState>, me: Candidate) -> ApiResult<Json<SeatFaceBody>> {
     let seat = exam.seat_status(&me.batch, &me.ticket).await?;
-    let retention_days = kaoshi_exam::settings::load_settings(exam.store().dir())
-        .map(|s| s.face_retention_days)
-        .unwrap_or(DEFAULT_RETENTION_DAYS);
-    Ok(Json(SeatFace {
+    let retention_days = match kaoshi_exam::settings::load_settings(exam.store().dir()) {
+        Ok(s) => s.face_retention_days,
+        Err(e) => {
+            tracing::error!(error = %e, "organisation.toml does not parse: the seat is told the default retention");
+            DEFAULT_RETENTION_DAYS
+        }
+    };
+    Ok(Json(SeatFaceBody {
         matching: exam.face_models().is_some(),
         recheck_minutes: me.batch.batch.face.recheck_minutes,
         retention_days,
         consent_version: CONSENT_VERSION,
-        state: seat.face,
+        state: seat.face.as_ref().map(FaceState::for_seat),
+        storable: exam.store().personal_ready(),
     }))
 }
 
@@ -155,39 +163,31 @@ pub async fn consent(
     State(exam): State<AppState>,
     me: Candidate,
     Body(body): Body<ConsentBody>,
-) -> ApiResult<Json<Option<FaceState>>> {
+) -> ApiResult<Json<Option<SeatFace>>> {
     let seat = exam.face_consent(&me.batch, &me.ticket, body.consent, body.why.as_deref()).await?;
-    Ok(Json(seat.face))
-}
-
-/// `POST /api/seat/capture?why=login|recheck` query.
-#[derive(Deserialize)]
-pub struct CaptureQuery {
-    why: String,
+    Ok(Json(seat.face.as_ref().map(FaceState::for_seat)))
 }
 
 /// What a capture's upload answers: it is stored; the verdict follows.
 #[derive(Serialize)]
 pub struct Captured {
     capture: u32,
+    /// `login` or `recheck`, as the server decided from the seat's status.
+    why: &'static str,
 }
 
-/// `POST /api/seat/capture?why=login|recheck`, a JPEG or PNG body (≤ 1 MiB):
-/// stored, then matched off the async workers; the verdict reaches the
-/// proctor's card, never the candidate.
-pub async fn capture(
-    State(app): State<AppState>,
-    me: Candidate,
-    Query(q): Query<CaptureQuery>,
-    body: Bytes,
-) -> ApiResult<Json<Captured>> {
-    let n = app.face_capture(&me.batch, &me.ticket, &body, &q.why).await?;
+/// `POST /api/seat/capture`, a JPEG or PNG body (≤ 1 MiB; `?why=` is
+/// accepted and ignored: the server decides from the seat's status): stored,
+/// then matched off the async workers; the verdict reaches the proctor's
+/// card, never the candidate.
+pub async fn capture(State(app): State<AppState>, me: Candidate, body: Bytes) -> ApiResult<Json<Captured>> {
+    let (n, why) = app.face_capture(&me.batch, &me.ticket, &body).await?;
     let exam = app.exam().clone();
-    let (id, ticket) = (me.batch.batch.id.clone(), me.ticket.clone());
+    let (id, ticket, bytes) = (me.batch.batch.id.clone(), me.ticket.clone(), body.to_vec());
     tokio::spawn(async move {
-        if let Err(e) = exam.face_check(&id, &ticket, n).await {
+        if let Err(e) = exam.face_check(&id, &ticket, n, bytes, why).await {
             tracing::error!(batch = %id, %ticket, error = %e, "face check failed");
         }
     });
-    Ok(Json(Captured { capture: n }))
+    Ok(Json(Captured { capture: n, why }))
 }

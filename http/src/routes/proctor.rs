@@ -117,6 +117,12 @@ pub struct SeatView {
 
 impl SeatView {
     fn of(seat: &SeatRecord, total: usize, now: i64, lock: (u32, i64)) -> SeatView {
+        SeatView::shown(seat, total, now, lock, true)
+    }
+
+    /// The seat as `who` may see it: face checks only for a batch's proctors,
+    /// supervisors and admins (auditors watch the grid without them).
+    fn shown(seat: &SeatRecord, total: usize, now: i64, lock: (u32, i64), face: bool) -> SeatView {
         SeatView {
             ticket: seat.ticket.clone(),
             name: seat.name.clone(),
@@ -141,19 +147,25 @@ impl SeatView {
             login_locked_seconds: (lock.1.max(0) + 999) / 1000,
             cancelled: seat.cancelled.clone(),
             not_eligible: seat.not_eligible(),
-            face: seat.face.clone(),
+            face: seat.face.clone().filter(|_| face),
         }
     }
 }
 
-fn seat_views(exam: &AppState, id: &str, rooms: &[String]) -> ApiResult<Vec<SeatView>> {
+/// Whether a role sees face checks (see [`crate::auth::FaceViewers`]).
+fn sees_faces(role: kaoshi_exam::staff::Role) -> bool {
+    use crate::auth::Roles;
+    crate::auth::FaceViewers::ROLES.contains(&role)
+}
+
+fn seat_views(exam: &AppState, id: &str, rooms: &[String], face: bool) -> ApiResult<Vec<SeatView>> {
     let (batch, seats) = exam.seats(id)?;
     let now = exam.now();
     let total = batch.batch.spec.item_count();
     Ok(seats
         .iter()
         .filter(|s| in_rooms(rooms, &s.room))
-        .map(|s| SeatView::of(s, total, now, exam.login_lock(&s.ticket)))
+        .map(|s| SeatView::shown(s, total, now, exam.login_lock(&s.ticket), face))
         .collect())
 }
 
@@ -169,7 +181,7 @@ pub async fn seats(
     who: Staff<Watchers>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<SeatView>>> {
-    Ok(Json(seat_views(&exam, &id, who.rooms())?))
+    Ok(Json(seat_views(&exam, &id, who.rooms(), sees_faces(who.role))?))
 }
 
 /// `POST /api/proctor/batches/{id}/stream-ticket`: a single-use ticket that
@@ -211,22 +223,22 @@ pub async fn stream(
         (None, None) => return Err(Refusal::unauthorized().into()),
     };
     let batch = id.clone();
-    let allowed = move |app: &AppState, token: &str| -> Result<Vec<String>, AppError> {
+    let allowed = move |app: &AppState, token: &str| -> Result<(Vec<String>, bool), AppError> {
         let who = app.staff_session(Some(token), Watchers::ROLES)?;
         if !who.works_on(&batch) {
             return Err(Refusal::forbidden(Code::NotOnBatch, format!("你没有被安排参与批次 {batch} 的工作")).into());
         }
-        Ok(who.watched_rooms().to_vec())
+        Ok((who.watched_rooms().to_vec(), sees_faces(who.role)))
     };
-    let rooms = allowed(&app, &token)?;
+    let (rooms, face) = allowed(&app, &token)?;
     app.batch(&id)?;
     let slot = app.streams.hold(&token_hash(&token)).ok_or_else(|| {
         Refusal::new(Kind::TooMany, Code::TooManyStreams, "同一登录打开的实时画面过多（最多 3 个），请关闭其他窗口")
     })?;
-    // One feed per batch and set of rooms: proctors of a room share theirs.
+    // One feed per batch, set of rooms and sight of faces: proctors of a room share theirs.
     let feed = {
-        let (exam, id, key) = (app.exam().clone(), id.clone(), format!("{id}\n{}", rooms.join("\n")));
-        app.streams.feed(&key, move || snapshot(&exam, &id, &rooms))
+        let (exam, id, key) = (app.exam().clone(), id.clone(), format!("{id}\n{face}\n{}", rooms.join("\n")));
+        app.streams.feed(&key, move || snapshot(&exam, &id, &rooms, face))
     };
     let state = (app, token, feed, None, slot);
     let events = futures_util::stream::unfold(state, move |(app, token, mut feed, mut sent, slot)| {
@@ -255,14 +267,14 @@ pub async fn stream(
 }
 
 /// Every seat of a batch as the stream sends it.
-fn snapshot(exam: &kaoshi_exam::Exam, id: &str, rooms: &[String]) -> crate::stream::Seats {
+fn snapshot(exam: &kaoshi_exam::Exam, id: &str, rooms: &[String], face: bool) -> crate::stream::Seats {
     let Ok((batch, seats)) = exam.seats(id) else { return Vec::new() };
     let (now, total) = (exam.now(), batch.batch.spec.item_count());
     seats
         .iter()
         .filter(|s| in_rooms(rooms, &s.room))
         .map(|s| {
-            let mut view = SeatView::of(s, total, now, exam.login_lock(&s.ticket));
+            let mut view = SeatView::shown(s, total, now, exam.login_lock(&s.ticket), face);
             let json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".into());
             // A running clock changes `remaining_seconds` every second while
             // its end stays put: compare the end, so that a seat is sent

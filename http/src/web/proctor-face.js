@@ -6,6 +6,7 @@
 const FaceCard = (() => {
   const VERDICT = { match: ["✓ 一致", "ok"], uncertain: ["? 存疑，请仔细核对", "warn"], mismatch: ["✗ 不一致，请当面核对身份证件", "bad"] };
   let shown = "", urls = [];
+  const AWAITING = "等待本次登录的现场照片";
 
   function verdictText(f) {
     if (!f || f.consent == null) return ["人脸识别：等待考生确认是否同意", ""];
@@ -21,13 +22,19 @@ const FaceCard = (() => {
     return [when + "人脸比对：" + (f.problem || "无结果") + "，请目视比对两张照片", "warn"];
   }
 
-  async function image(path, img, none) {
+  // An answer that comes after the proctor moved to another seat is dropped:
+  // the card never shows one candidate's photo beside another's name.
+  async function image(path, img, none, key) {
+    let text = none;
     try {
       const res = await fetch(path, { headers: { Authorization: "Bearer " + token } });
+      if (res.status === 403) text = "无权查看照片";
       if (!res.ok) throw new Error(String(res.status));
-      const url = URL.createObjectURL(await res.blob()); urls.push(url);
+      const blob = await res.blob();
+      if (key !== shown) return;
+      const url = URL.createObjectURL(blob); urls.push(url);
       img.src = url; img.alt = img.dataset.alt; img.classList.remove("hidden"); img.nextElementSibling.textContent = img.dataset.alt;
-    } catch (e) { img.removeAttribute("src"); img.classList.add("hidden"); img.nextElementSibling.textContent = none; }
+    } catch (e) { if (key !== shown) return; img.removeAttribute("src"); img.classList.add("hidden"); img.nextElementSibling.textContent = text; }
   }
 
   function figure(alt) {
@@ -49,15 +56,25 @@ const FaceCard = (() => {
       const p = card.querySelector(".verdict"); p.className = "verdict " + cls; setText(p, text);
       // An alert keeps the capture that raised it on screen until reviewed.
       const what = f.alert ? "alert" : "capture";
-      const key = s.ticket + "/" + (f.captures || 0) + "/" + what;
+      // After a new login the earlier capture is not of whoever sits now.
+      const fresh = f.captures && f.problem !== AWAITING;
+      const key = s.ticket + "/" + (f.captures || 0) + "/" + what + "/" + fresh;
       if (key === shown) return;
       shown = key; urls.forEach((u) => URL.revokeObjectURL(u)); urls = [];
       const [photo, live] = card.querySelectorAll("img");
-      image(seatPath(s.ticket) + "/photo", photo, "无登记照片");
-      if (f.captures) image(seatPath(s.ticket) + "/" + what, live, "无现场照片"); else { live.classList.add("hidden"); live.nextElementSibling.textContent = "尚无现场照片"; }
+      image(seatPath(s.ticket) + "/photo", photo, "无登记照片", key);
+      if (fresh || f.alert) image(seatPath(s.ticket) + "/" + what, live, "无现场照片", key);
+      else { live.removeAttribute("src"); live.classList.add("hidden"); live.nextElementSibling.textContent = f.captures ? "尚无本次登录的现场照片" : "尚无现场照片"; }
     },
-    // Bulk approval leaves out seats whose faces do not plainly match.
-    doubtful(s) { return !!(s.face && (s.face.verdict === "mismatch" || s.face.verdict === "uncertain" || s.face.alert)); },
+    // Bulk approval takes a seat with a face check only when it plainly
+    // matched (or matching is off and the proctor compares by eye): a
+    // covered camera, a declined request, a pending or missing capture are
+    // checked one by one.
+    doubtful(s) {
+      const f = s.face; if (!f || f.consent == null) return false;
+      if (f.alert) return true;
+      return !(f.verdict === "match" || f.problem === "未启用自动比对");
+    },
     alert(s) { return !!(s.face && s.face.alert); },
   };
 })();

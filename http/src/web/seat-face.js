@@ -10,17 +10,22 @@ const Face = (() => {
   const say = (text) => { document.getElementById("faceState").textContent = text; };
 
   async function post(path, body, type) {
-    const res = await fetch(path, { method: "POST", headers: { "Content-Type": type, Authorization: "Bearer " + token }, body });
+    let res;
+    try { res = await fetch(path, { method: "POST", headers: { "Content-Type": type, Authorization: "Bearer " + token }, body }); }
+    catch (e) { const err = new Error("无法连接服务器"); err.status = 0; throw err; }
     let data = {}; try { data = await res.json(); } catch (e) {}
-    if (!res.ok) { const err = new Error(data.error || res.statusText); err.status = res.status; throw err; }
+    if (!res.ok) { const err = new Error(data.error || "服务器拒绝了照片（" + res.status + "）"); err.status = res.status; throw err; }
     return data;
   }
+  // A camera request nobody answers must not hold the page for ever.
+  const within = (ms, promise) => Promise.race([promise, new Promise((_, no) => setTimeout(() => { const e = new Error("摄像头没有响应"); e.name = "TimeoutError"; no(e); }, ms))]);
 
   // One still from the camera, through a visible preview (a hidden video
   // gives black frames); the camera is released at once.
   async function still() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { const e = new Error("no camera"); e.name = "NotFoundError"; throw e; }
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    if (!window.isSecureContext) { const e = new Error("本页面不是通过 HTTPS 打开的，浏览器不允许使用摄像头"); e.name = "InsecureError"; throw e; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { const e = new Error("没有摄像头"); e.name = "NotFoundError"; throw e; }
+    const stream = await within(30000, navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false }));
     const video = document.getElementById("faceVideo");
     try {
       video.srcObject = stream; video.classList.remove("hidden");
@@ -36,12 +41,13 @@ const Face = (() => {
     }
   }
 
-  async function capture(why) {
-    if (busy) return; busy = true;
+  async function capture() {
+    if (busy) { const e = new Error("正在拍照"); e.name = "BusyError"; throw e; }
+    busy = true;
     try {
       const blob = await still();
-      await post("/api/seat/capture?why=" + why, blob, "image/jpeg");
-      return true;
+      await post("/api/seat/capture", blob, "image/jpeg");
+      if (info && info.state) info.state.declined = null;
     } finally { busy = false; }
   }
 
@@ -58,7 +64,7 @@ const Face = (() => {
   async function loginCapture() {
     say("正在拍摄现场照片，请正对摄像头……");
     try {
-      await capture("login");
+      await capture();
       say("现场照片已拍摄，监考员将与您的登记照片比对。请等待核验。");
       announce("现场照片已拍摄。");
     } catch (e) {
@@ -66,12 +72,14 @@ const Face = (() => {
         await api("POST", "/api/seat/face", { consent: false, why: "declined" }).catch(() => {});
         info.state = Object.assign(info.state || {}, { consent: false, declined: "declined" });
         say("未获准使用摄像头。请举手示意，由监考员人工核验身份。");
-      } else if (e.name === "NotFoundError" || e.name === "NotReadableError" || e.name === "OverconstrainedError") {
+      } else if (e.name === "InsecureError") {
+        say(e.message + "。请举手示意，由监考员人工核验身份。");
+      } else if (e.name === "NotFoundError" || e.name === "NotReadableError" || e.name === "OverconstrainedError" || e.name === "TimeoutError") {
         await api("POST", "/api/seat/face", { consent: true, why: "no_camera" }).catch(() => {});
         info.state = Object.assign(info.state || {}, { declined: "no_camera" });
         say("本机没有可用的摄像头。请举手示意，由监考员人工核验身份。");
       } else {
-        say("现场照片未能上传（" + e.message + "）。请举手示意监考员。");
+        say("现场照片未能上传：" + (e.status !== undefined ? e.message : "请稍后重试") + "。请举手示意监考员。");
       }
     }
   }
@@ -91,7 +99,7 @@ const Face = (() => {
     recheckTimer = setTimeout(async () => {
       if (status === "answering") {
         notice("正在拍摄复核照片，请正对摄像头，继续答题即可。");
-        try { await capture("recheck"); } catch (e) {}
+        try { await capture(); } catch (e) {}
       }
       scheduleRecheck();
     }, Math.max(wait, 30000));
@@ -106,6 +114,7 @@ const Face = (() => {
       try { info = await api("GET", "/api/seat/face"); } catch (e) { return; }
       document.getElementById("faceDays").textContent = info.retention_days;
       box().classList.remove("hidden");
+      if (!info.storable) { document.getElementById("faceButtons").classList.add("hidden"); say("本考场暂不能保存照片，由监考员人工核验身份。"); return; }
       const answered = info.state && info.state.consent != null;
       document.getElementById("faceButtons").classList.toggle("hidden", answered);
       if (!answered) { say(""); return; }
@@ -113,7 +122,13 @@ const Face = (() => {
       else say("您未同意人脸识别，由监考员人工核验身份。");
     },
     hide() { box().classList.add("hidden"); },
-    answering() { box().classList.add("hidden"); if (!recheckTimer) scheduleRecheck(); },
+    // Answering (also after a reload): re-checks run on their random clock.
+    async answering() {
+      box().classList.add("hidden");
+      if (recheckTimer) return;
+      if (!info) { try { info = await api("GET", "/api/seat/face"); } catch (e) { return; } }
+      if (!recheckTimer) scheduleRecheck();
+    },
     stop() { clearTimeout(recheckTimer); recheckTimer = null; loginSession = null; info = null; box().classList.add("hidden"); },
     init() {
       document.getElementById("faceAgree").addEventListener("click", consent);

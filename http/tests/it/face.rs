@@ -101,6 +101,14 @@ async fn photos_captures_verdicts_and_the_proctors_decision() {
     assert!(face["distance"].as_f64().expect("distance") < 0.5);
     let (_, seats) = room.call("GET", "/api/proctor/batches/b/seats", Some(&proctor), None).await;
     assert_eq!(seats[0]["face"]["verdict"], "match", "{}", seats[0]);
+    // The candidate never learns the verdict; an auditor watching the grid does not see it either.
+    let (_, own) = room.call("GET", "/api/seat/face", Some(&seat0), None).await;
+    assert_eq!(own["state"], json!({"consent": true, "declined": null, "captures": 1}), "{own}");
+    let (_, watched) = room.call("GET", "/api/proctor/batches/b/seats", Some(&room.staff("au").await), None).await;
+    assert!(watched[0]["face"].is_null(), "{}", watched[0]);
+    // A second capture within 10 s is refused, whatever the page says it is for.
+    let (code, body) = capture(&room, &seat0, "recheck", faces::capture("biden.jpg")).await;
+    assert_eq!((code, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("face.too_soon")), "{body}");
     // The images, to the batch's proctors, supervisors and admins only.
     let (code, photo) = image(&room, &proctor, "T0000", "photo").await;
     assert_eq!(code, StatusCode::OK, "{}", String::from_utf8_lossy(&photo[..photo.len().min(300)]));
@@ -129,6 +137,8 @@ async fn photos_captures_verdicts_and_the_proctors_decision() {
     assert_eq!((code, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("action.reason_required")));
     let (code, body) = room.act(&proctor, 1, "refuse", json!({"reason": "人脸与登记照片不符，本人未到"})).await;
     assert_eq!((code, body["status"].as_str()), (StatusCode::OK, Some("not_logged_in")), "{body}");
+    // Whoever logs in next is asked for consent afresh, and the old verdict is gone.
+    assert_eq!((body["face"]["consent"].as_bool(), body["face"].get("verdict")), (None, None), "{body}");
     assert_eq!(room.call("GET", "/api/seat/status", Some(&seat1), None).await.0, StatusCode::UNAUTHORIZED);
 
     // A seat without a camera says so; the proctor decides by eye.
@@ -136,6 +146,14 @@ async fn photos_captures_verdicts_and_the_proctors_decision() {
     let body = json!({"consent": false, "why": "no_camera"});
     let (_, state) = room.call("POST", "/api/seat/face", Some(&seat3), Some(body)).await;
     assert_eq!(state["declined"], "no_camera", "{state}");
+
+    // A new login at seat 0 (another machine): the earlier verdict no longer stands.
+    let seat0 = room.seat_login(0).await;
+    let (_, seats) = room.call("GET", "/api/proctor/batches/b/seats", Some(&proctor), None).await;
+    assert_eq!(seats[0]["face"]["problem"], "等待本次登录的现场照片", "{}", seats[0]);
+    room.clock.set(crate::T0 + 30_000);
+    capture(&room, &seat0, "login", faces::capture("obama3.jpg")).await;
+    assert_eq!(verdict(&room, 0).await["verdict"], "match");
 
     // During the exam: a re-check by someone else raises an alert, and nothing else.
     room.clock.set(crate::T0 + 60_000);
@@ -149,6 +167,7 @@ async fn photos_captures_verdicts_and_the_proctors_decision() {
     assert_eq!(image(&room, &proctor, "T0000", "alert").await.0, StatusCode::OK);
     let (code, _) = room.act(&proctor, 0, "face_review", json!({})).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert_eq!(room.act(&proctor, 2, "face_review", json!({"reason": "x"})).await.0, StatusCode::CONFLICT, "no alert");
     let (code, body) = room.act(&proctor, 0, "face_review", json!({"reason": "已当面核对身份证，确为本人"})).await;
     assert_eq!((code, body["face"]["alert"].as_bool()), (StatusCode::OK, Some(false)), "{body}");
     let (_, history) = room.call("GET", "/api/proctor/batches/b/seats/T0000/history", Some(&proctor), None).await;
@@ -161,13 +180,15 @@ async fn photos_captures_verdicts_and_the_proctors_decision() {
     // The log has distances, verdicts, thresholds, model hashes and capture hashes — never an image.
     let events = room.exam.log().all().expect("events");
     let checks: Vec<_> = events.iter().filter(|e| e.kind == kaoshi_exam::events::EventKind::FaceCheck).collect();
-    assert_eq!(checks.len(), 3);
+    assert_eq!(checks.len(), 4);
     let first = &checks[0].detail;
     assert_eq!(first["capture_hash"], blake3::hash(&shot).to_hex().to_string());
     assert_eq!(first["thresholds"], json!({"match_max": 0.5, "mismatch_min": 0.6}));
     assert_eq!(first["models"]["network"].as_str().map(str::len), Some(64));
     for e in &events {
-        assert!(serde_json::to_string(&e.detail).expect("json").len() < 1000, "an image in the log? {:?}", e.kind);
+        let text = serde_json::to_string(&e.detail).expect("json");
+        assert!(text.len() < 1000, "an image in the log? {:?}", e.kind);
+        assert!(!text.contains(&id1), "an identity number on the log: {text}");
     }
 
     // At rest, a photo is ciphertext: no stretch of it is anywhere in the data directory.

@@ -350,6 +350,14 @@ async fn drive(args: &Args, base: &str, server_pid: u32) -> Result<()> {
     }
     start_phase.report("login + approve + paper (all seats)", started.elapsed());
 
+    // The storm's enrolment photos, before the saves begin.
+    if args.face_storm > 0 {
+        let photo = std::fs::read(args.face_photo.as_ref().expect("checked"))
+            .with_context(|| format!("{:?}", args.face_photo))?;
+        let took = face::enrol(&client, &base, args.seats, args.face_storm, &photo).await?;
+        println!("enrolment photos: {} uploaded and checked in {:.1} s", args.face_storm, took.as_secs_f64());
+    }
+
     // Phase 2: autosave every `interval` seconds, spread evenly, for `duration` seconds.
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration);
@@ -358,9 +366,7 @@ async fn drive(args: &Args, base: &str, server_pid: u32) -> Result<()> {
     let mut attacks = Attacks::start(args, &base, &client).await?;
     if args.face_storm > 0 {
         let read = |p: &Option<PathBuf>| std::fs::read(p.as_ref().expect("checked")).with_context(|| format!("{p:?}"));
-        let (photo, capture) = (read(&args.face_photo)?, read(&args.face_capture)?);
-        let took = face::enrol(&client, &base, args.seats, args.face_storm, &photo).await?;
-        println!("enrolment photos: {} uploaded and checked in {:.1} s", args.face_storm, took.as_secs_f64());
+        let capture = read(&args.face_capture)?;
         let storm = face::storm(face::Storm {
             rooms: rooms.clone(),
             client: client.clone(),
