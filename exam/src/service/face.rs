@@ -228,7 +228,11 @@ impl Exam {
         if loaded.batch.closed.is_some() {
             return Err(Refusal::conflict(Code::BatchClosed, format!("批次 {id} 已关闭，人脸核验设置不能再改")).into());
         }
-        let mut batch = loaded.batch.clone();
+        // The stored record, not the one in memory: a close that just happened stays closed.
+        let mut batch = self.store.batch(id)?.unwrap_or_else(|| loaded.batch.clone());
+        if batch.closed.is_some() {
+            return Err(Refusal::conflict(Code::BatchClosed, format!("批次 {id} 已关闭，人脸核验设置不能再改")).into());
+        }
         let before = batch.face;
         batch.face = settings;
         self.store.put_batch(&batch)?;
@@ -243,9 +247,10 @@ impl Exam {
         Ok(settings)
     }
 
-    /// Deletes the photos and captures of every batch published at least
-    /// `face_retention_days` ago (organisation.toml, default 90); each
-    /// deletion is logged with what went. Returns the batches cleared.
+    /// Deletes the photos and captures of every batch published (or, never
+    /// published, closed) at least `face_retention_days` ago
+    /// (organisation.toml, default 90); each deletion is logged with what
+    /// went. Returns the batches cleared.
     pub async fn delete_expired_faces(&self) -> Result<Vec<String>> {
         let settings = crate::settings::load_settings(self.store.dir()).unwrap_or_else(|e| {
             tracing::error!(error = %e, "organisation.toml does not parse: photos are kept the default 90 days");
@@ -254,13 +259,17 @@ impl Exam {
         let keep_ms = settings.face_retention_days as i64 * 86_400_000;
         let mut cleared = Vec::new();
         for batch in self.store.batches()? {
-            let Some(publication) = self.store.publication(&batch.id)? else { continue };
-            if self.now() < publication.at + keep_ms || self.store.face_count(&batch.id) == 0 {
+            // From publication; a batch closed and never published (a drill,
+            // an abandoned batch) counts from its close.
+            let published = self.store.publication(&batch.id)?.map(|p| p.at);
+            let Some(since) = published.or(batch.closed) else { continue };
+            if self.now() < since + keep_ms || self.store.face_count(&batch.id) == 0 {
                 continue;
             }
             let [enrolments, descriptors, captures, alerts] = self.store.remove_faces(&batch.id)?;
             let detail = json!({"enrolment_photos": enrolments, "descriptors": descriptors, "captures": captures + alerts,
-                                "retention_days": settings.face_retention_days, "published_at": publication.at});
+                                "retention_days": settings.face_retention_days, "published_at": published,
+                                "closed_at": batch.closed});
             self.event(&Actor::System, EventKind::FaceDelete, Some(&batch.id), None, detail)?;
             cleared.push(batch.id);
         }

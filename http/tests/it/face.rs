@@ -270,4 +270,17 @@ async fn without_models_photos_are_compared_by_eye() {
     assert_eq!((face["problem"].as_str(), face.get("verdict")), (Some("未启用自动比对"), None), "{face}");
     let (code, _) = capture(&room, &seat, "login", vec![0u8; kaoshi_exam::face::MAX_PHOTO_BYTES + 1]).await;
     assert_eq!(code, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A batch closed and never published (a drill) keeps no photos for ever:
+    // they go 90 days after the close; its settings no longer change.
+    let (code, body) = room.call("POST", "/api/admin/batches/b/close", Some(&admin), None).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let body = json!({"recheck_minutes": 5, "match_max": 0.5, "mismatch_min": 0.6});
+    let (code, _) = room.call("PUT", "/api/admin/batches/b/face", Some(&admin), Some(body)).await;
+    assert!(code == StatusCode::CONFLICT || code == StatusCode::NOT_FOUND, "{code}");
+    room.clock.set(crate::T0 + 89 * 86_400_000);
+    assert!(room.exam.delete_expired_faces().await.expect("sweep").is_empty());
+    room.clock.set(crate::T0 + 91 * 86_400_000);
+    assert_eq!(room.exam.delete_expired_faces().await.expect("sweep"), vec!["b".to_string()]);
+    assert_eq!(room.exam.store().face_count("b"), 0);
 }
