@@ -21,6 +21,10 @@ pub enum FaceKind {
 }
 
 impl FaceKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [FaceKind; 4] =
+        [FaceKind::Enrolment, FaceKind::EnrolmentDescriptor, FaceKind::Capture, FaceKind::Alert];
+
     /// The stored name (the last part of the key).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,7 +53,7 @@ impl Store {
 
     /// Removes every biometric value of one seat (a withdrawal, a changed identity).
     pub fn remove_seat_faces(&self, batch: &str, ticket: &str) -> Result<()> {
-        for kind in [FaceKind::Enrolment, FaceKind::EnrolmentDescriptor, FaceKind::Capture, FaceKind::Alert] {
+        for kind in FaceKind::ALL {
             self.remove_face(batch, ticket, kind)?;
         }
         Ok(())
@@ -88,8 +92,7 @@ impl Store {
         let stored: Vec<sled::IVec> = self.trees.meta.scan_prefix(&prefix).keys().collect::<sled::Result<_>>()?;
         for key in stored {
             let kind = key.rsplit(|&b| b == b'/').next().unwrap_or_default();
-            let kinds = [FaceKind::Enrolment, FaceKind::EnrolmentDescriptor, FaceKind::Capture, FaceKind::Alert];
-            if let Some(i) = kinds.iter().position(|k| k.as_str().as_bytes() == kind) {
+            if let Some(i) = FaceKind::ALL.iter().position(|k| k.as_str().as_bytes() == kind) {
                 counts[i] += 1;
             }
             self.trees.meta.remove(&key)?;

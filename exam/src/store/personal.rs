@@ -44,6 +44,11 @@ fn aad(batch: &str, ticket: &str) -> Vec<u8> {
     format!("{batch}\n{ticket}").into_bytes()
 }
 
+/// A biometric value's associated data: its seat and its kind.
+fn kind_aad(batch: &str, ticket: &str, what: &str) -> Vec<u8> {
+    format!("{batch}\n{ticket}\n{what}").into_bytes()
+}
+
 impl PersonalKey {
     /// A new random key.
     pub fn generate() -> PersonalKey {
@@ -71,46 +76,43 @@ impl PersonalKey {
         })
     }
 
-    /// Encrypts a seat's identity number.
-    pub fn seal(&self, batch: &str, ticket: &str, plain: &str) -> String {
+    /// nonce ‖ AES-256-GCM(plain) under `aad`, with a fresh random nonce.
+    fn encrypt(&self, aad: &[u8], plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let cipher = Aes256Gcm::new(self.0.as_ref().into());
-        let aad = aad(batch, ticket);
         // Encryption only fails beyond GCM's 64 GiB limit.
-        let sealed =
-            cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad }).unwrap_or_default();
+        let sealed = cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad }).unwrap_or_default();
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
-        format!("{PREFIX}{}", hex::encode(bytes))
+        bytes
+    }
+
+    /// What [`PersonalKey::encrypt`] sealed, or `None` when it does not open.
+    fn decrypt(&self, aad: &[u8], stored: &[u8]) -> Option<Vec<u8>> {
+        if stored.len() < 12 {
+            return None;
+        }
+        let (nonce, sealed) = stored.split_at(12);
+        Aes256Gcm::new(self.0.as_ref().into()).decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad }).ok()
+    }
+
+    /// Encrypts a seat's identity number.
+    pub fn seal(&self, batch: &str, ticket: &str, plain: &str) -> String {
+        format!("{PREFIX}{}", hex::encode(self.encrypt(&aad(batch, ticket), plain.as_bytes())))
     }
 
     /// Encrypts a seat's biometric data (a photo, a capture, a descriptor):
     /// nonce ‖ ciphertext ‖ tag, bound to the seat and to what it is, so an
     /// enrolment photo cannot be swapped for a capture or moved to another seat.
     pub fn seal_bytes(&self, batch: &str, ticket: &str, what: &str, plain: &[u8]) -> Vec<u8> {
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let cipher = Aes256Gcm::new(self.0.as_ref().into());
-        let aad = format!("{batch}\n{ticket}\n{what}").into_bytes();
-        // Encryption only fails beyond GCM's 64 GiB limit.
-        let sealed = cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: &aad }).unwrap_or_default();
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
-        bytes
+        self.encrypt(&kind_aad(batch, ticket, what), plain)
     }
 
     /// Decrypts what [`PersonalKey::seal_bytes`] sealed.
     pub fn open_bytes(&self, batch: &str, ticket: &str, what: &str, stored: &[u8]) -> Result<Vec<u8>, PersonalError> {
-        let wrong = || PersonalError(format!("seat {ticket} of batch {batch}: its {what} does not decrypt"));
-        if stored.len() < 12 {
-            return Err(wrong());
-        }
-        let (nonce, sealed) = stored.split_at(12);
-        let aad = format!("{batch}\n{ticket}\n{what}").into_bytes();
-        Aes256Gcm::new(self.0.as_ref().into())
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
-            .map_err(|_| wrong())
+        self.decrypt(&kind_aad(batch, ticket, what), stored)
+            .ok_or_else(|| PersonalError(format!("seat {ticket} of batch {batch}: its {what} does not decrypt")))
     }
 
     /// Decrypts a seat's identity number; plaintext passes through.
@@ -118,14 +120,7 @@ impl PersonalKey {
         let Some(hex_part) = stored.strip_prefix(PREFIX) else { return Ok(stored.to_string()) };
         let wrong = || PersonalError(format!("seat {ticket} of batch {batch}: its identity number does not decrypt"));
         let bytes = hex::decode(hex_part).map_err(|_| wrong())?;
-        if bytes.len() < 12 {
-            return Err(wrong());
-        }
-        let (nonce, sealed) = bytes.split_at(12);
-        let aad = aad(batch, ticket);
-        let plain = Aes256Gcm::new(self.0.as_ref().into())
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
-            .map_err(|_| wrong())?;
+        let plain = self.decrypt(&aad(batch, ticket), &bytes).ok_or_else(wrong)?;
         String::from_utf8(plain).map_err(|_| wrong())
     }
 }
